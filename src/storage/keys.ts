@@ -1,0 +1,37 @@
+/**
+ * Every key prefix in a node's database, in one place (one LevelDB per node, utf8 keys).
+ *
+ * | prefix               | value                                   | owner            |
+ * |----------------------|-----------------------------------------|------------------|
+ * | `m/last`             | last committed {height, appHash, timeMs} | storage          |
+ * | `b/<height:020d>`    | StoredBlock (codec/block.ts)            | storage          |
+ * | `h/<blockHashHex>`   | height (u64 LEB128)                     | storage          |
+ * | `t/<txHashHex>`      | height ‖ index (LEB128)                 | storage          |
+ * | `s/<stateKey>`       | module state, see below                 | modules via app  |
+ *
+ * State keys (after `s/`), each owned by exactly one module:
+ *
+ * | state key                         | value                            | owner    |
+ * |-----------------------------------|----------------------------------|----------|
+ * | `app/params`                      | AppParams JSON                   | app      |
+ * | `auth/n/<addressHex>`             | next nonce (LEB128)              | app      |
+ * | `coin/b/<addressHex>`             | balance (LEB128; absent = 0)     | coin     |
+ * | `coin/supply`                     | {genesis, minted, burned}        | coin     |
+ * | `coin/denom`                      | {denom, decimals} JSON           | coin     |
+ * | `coin/reward`                     | block reward, decimal string     | coin     |
+ * | `identity/a/<addressHex>`         | IdentityRecord                   | identity |
+ * | `identity/ca/<publicKeyHex>`      | CA name (utf8)                   | identity |
+ * | `identity/s/<caKeyHex>/<serial>`  | address that used the serial     | identity |
+ *
+ * State keys are ASCII, so the app hash's key order (UTF-16 code units) equals byte order.
+ * Heights are zero-padded decimal so LevelDB's byte order is height order.
+ */
+export const LAST_COMMIT_KEY = "m/last";
+export const BLOCK_PREFIX = "b/";
+export const BLOCK_HASH_PREFIX = "h/";
+export const TX_PREFIX = "t/";
+export const STATE_PREFIX = "s/";
+
+export function blockKey(height: bigint): string {
+  return BLOCK_PREFIX + height.toString().padStart(20, "0");
+}
