@@ -185,11 +185,15 @@ export class Application implements AbciApplication {
     try {
       const c = this.statelessCheck(raw);
       const block = this.checkBlockInfo();
+      const cp = this.checkState.checkpoint();
       const res = this.executeChecked(this.checkState, block, c);
-      if (res.code !== 0 && res.errorCode !== "") {
-        // A message that fails at execution would only burn a fee; refuse it at the door.
+      if (res.code !== 0) {
+        // A message that fails at execution would only burn a fee: refuse it at the door, and
+        // leave no trace (nonce, fee) in the check state, so the sender's next tx is unaffected.
+        this.checkState.revert(cp);
         return { code: res.code, errorCode: res.errorCode, log: res.log, gasWanted: res.gasWanted, hash };
       }
+      this.checkState.accept(cp);
       return {
         code: 0,
         errorCode: "",
@@ -395,7 +399,17 @@ export class Application implements AbciApplication {
         `transaction of ${raw.length} bytes exceeds ${params.maxTxBytes}`,
       );
     }
-    const tx = decodeTx(raw, params.maxTxBytes);
+    let tx: SignedTx;
+    try {
+      tx = decodeTx(raw, params.maxTxBytes);
+    } catch (err) {
+      // One stable code for "these bytes are not a transaction"; the codec's reason stays in details.
+      const e = asConsortiaError(err);
+      throw new ConsortiaError(AppErrors.TX_MALFORMED, `malformed transaction: ${e.message}`, {
+        reason: e.code,
+        ...e.details,
+      });
+    }
     if (tx.chainId !== this.init.chainId) {
       throw new ConsortiaError(AppErrors.TX_WRONG_CHAIN, `transaction is for chain ${tx.chainId}`, {
         expected: this.init.chainId,

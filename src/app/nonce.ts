@@ -1,4 +1,4 @@
-import { Reader, Writer } from "../codec/binary.js";
+import { encodeUvarintBig, Reader } from "../codec/binary.js";
 import { toHex } from "../crypto/hash.js";
 import type { KvReader, KvStore } from "./state.js";
 
@@ -15,7 +15,5 @@ export function readNonce(state: KvReader, address: Uint8Array): bigint {
 }
 
 export function writeNonce(state: KvStore, address: Uint8Array, nonce: bigint): void {
-  const w = new Writer(10);
-  w.ubigvarint(nonce);
-  state.set(nonceKey(address), w.finish());
+  state.set(nonceKey(address), encodeUvarintBig(nonce));
 }

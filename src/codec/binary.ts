@@ -11,6 +11,20 @@ import { CodecErrors } from "./errors.js";
 const textDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const textEncoder = new TextEncoder();
 
+/** Exact-size unsigned LEB128 of a bigint: the hot path for nonces and balances (no growable buffer). */
+export function encodeUvarintBig(v: bigint): Uint8Array {
+  if (v < 0x80n) return Uint8Array.of(Number(v));
+  let n = 0;
+  for (let x = v; x > 0n; x >>= 7n) n++;
+  const out = new Uint8Array(n);
+  let x = v;
+  for (let i = 0; i < n; i++) {
+    out[i] = Number(x & 0x7fn) | (i < n - 1 ? 0x80 : 0);
+    x >>= 7n;
+  }
+  return out;
+}
+
 export class Writer {
   private buf: Buffer;
   private pos = 0;

@@ -82,6 +82,11 @@ export interface CommittedBlockEvent {
 
 type BlockListener = (b: CommittedBlockEvent) => void;
 
+interface Waiter {
+  readonly done: (tx: CommittedTx) => void;
+  readonly fail: (err: ConsortiaError) => void;
+}
+
 export class SoloEngine implements TxEngine {
   readonly kind = "solo" as const;
   readonly mempool: Mempool;
@@ -96,7 +101,7 @@ export class SoloEngine implements TxEngine {
   /** Serialises block production; submissions wait for it so CheckTx never races a commit. */
   private inFlight: Promise<unknown> = Promise.resolve();
   private readonly listeners = new Set<BlockListener>();
-  private readonly waiters = new Map<string, Array<(tx: CommittedTx) => void>>();
+  private readonly waiters = new Map<string, Waiter[]>();
   private readonly proposer: Uint8Array;
   private readonly validatorsHash: Uint8Array;
   private readonly consensusHash: Uint8Array;
@@ -117,6 +122,10 @@ export class SoloEngine implements TxEngine {
 
   mempoolSize(): number {
     return this.mempool.size;
+  }
+
+  isPending(hashHex: string): boolean {
+    return this.mempool.has(hashHex);
   }
 
   /** Runs InitChain on a fresh database or restores the last header; then starts the block timer. */
@@ -147,6 +156,13 @@ export class SoloEngine implements TxEngine {
     if (this.timer !== undefined) this.c.timers.clearTimeout(this.timer);
     this.timer = undefined;
     await this.inFlight.catch(() => undefined);
+    // Nobody will commit these now: fail the waiters instead of leaving their timers running.
+    const stopped = new ConsortiaError(
+      EngineErrors.ENGINE_STOPPED,
+      "engine stopped before the transaction committed",
+    );
+    for (const list of this.waiters.values()) for (const w of list) w.fail(stopped);
+    this.waiters.clear();
   }
 
   onBlock(listener: BlockListener): () => void {
@@ -179,13 +195,17 @@ export class SoloEngine implements TxEngine {
   /** Resolves when the transaction commits (with its result), or rejects after `timeoutMs`. */
   waitForCommit(hashHex: string, timeoutMs: number): Promise<CommittedTx> {
     return new Promise((resolve, reject) => {
+      if (!this.running) {
+        reject(new ConsortiaError(EngineErrors.ENGINE_STOPPED, "engine is not running"));
+        return;
+      }
       const list = this.waiters.get(hashHex) ?? [];
       const timer = this.c.timers.setTimeout(() => {
         const l = this.waiters.get(hashHex);
         if (l)
           this.waiters.set(
             hashHex,
-            l.filter((f) => f !== done),
+            l.filter((w) => w !== waiter),
           );
         reject(
           new ConsortiaError(
@@ -194,11 +214,17 @@ export class SoloEngine implements TxEngine {
           ),
         );
       }, timeoutMs);
-      const done = (tx: CommittedTx) => {
-        this.c.timers.clearTimeout(timer);
-        resolve(tx);
+      const waiter: Waiter = {
+        done: (tx) => {
+          this.c.timers.clearTimeout(timer);
+          resolve(tx);
+        },
+        fail: (err) => {
+          this.c.timers.clearTimeout(timer);
+          reject(err);
+        },
       };
-      list.push(done);
+      list.push(waiter);
       this.waiters.set(hashHex, list);
     });
   }
@@ -304,7 +330,7 @@ export class SoloEngine implements TxEngine {
       if (!ws) continue;
       this.waiters.delete(h);
       const tx: CommittedTx = { hash: h, height, index: i, result: response.txResults[i]! };
-      for (const w of ws) w(tx);
+      for (const w of ws) w.done(tx);
     }
     for (const l of this.listeners) l(ev);
     return ev;

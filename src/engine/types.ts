@@ -18,4 +18,6 @@ export interface TxEngine {
   onBlock(listener: (b: CommittedBlockEvent) => void): () => void;
   /** Pending transactions (for health and metrics). */
   mempoolSize(): number;
+  /** Whether this node holds the transaction in its mempool (admitted, not yet committed). */
+  isPending(hashHex: string): boolean;
 }

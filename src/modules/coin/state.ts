@@ -1,5 +1,5 @@
 import type { KvReader, KvStore } from "../../app/state.js";
-import { Reader, Writer } from "../../codec/binary.js";
+import { encodeUvarintBig, Reader } from "../../codec/binary.js";
 import { amount, decode, encode, MAX_AMOUNT, struct } from "../../codec/schema.js";
 import { toHex } from "../../crypto/hash.js";
 import { ConsortiaError } from "../../errors.js";
@@ -32,9 +32,7 @@ function setBalance(state: KvStore, address: Uint8Array, value: bigint): void {
     state.delete(balanceKey(address));
     return;
   }
-  const w = new Writer(20);
-  w.ubigvarint(value);
-  state.set(balanceKey(address), w.finish());
+  state.set(balanceKey(address), encodeUvarintBig(value));
 }
 
 export function getSupply(state: KvReader): Supply {

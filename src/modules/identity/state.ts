@@ -50,9 +50,22 @@ export function encodeIdentity(r: IdentityRecord): Uint8Array {
   return encode(identityRecordCodec, r);
 }
 
-export function getIdentity(state: KvReader, address: Uint8Array): IdentityRecord | undefined {
+/**
+ * Decoded records keyed by the stored value object. Stored values are never mutated (a write
+ * replaces the object), so a hit is always the decoding of exactly those bytes; entries go away
+ * with the bytes. Every transfer checks two identities several times (CheckTx, proposal, block).
+ */
+const decodedIdentities = new WeakMap<Uint8Array, IdentityRecord>();
+
+export function getIdentity(state: KvReader, address: Uint8Array): Readonly<IdentityRecord> | undefined {
   const v = state.get(identityKey(address));
-  return v === undefined ? undefined : decode(identityRecordCodec, v);
+  if (v === undefined) return undefined;
+  let r = decodedIdentities.get(v);
+  if (r === undefined) {
+    r = decode(identityRecordCodec, v);
+    decodedIdentities.set(v, r);
+  }
+  return r;
 }
 
 export function isCa(state: KvReader, publicKey: Uint8Array): boolean {
@@ -68,7 +81,7 @@ export function requireActiveIdentity(
   address: Uint8Array,
   timeMs: bigint,
   roles?: readonly Role[],
-): IdentityRecord {
+): Readonly<IdentityRecord> {
   const r = getIdentity(state, address);
   const addr = toHex(address);
   if (!r)
