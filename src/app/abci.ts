@@ -116,7 +116,12 @@ export interface QueryResponse {
 export interface AbciApplication {
   info(): InfoResponse;
   initChain(req: InitChainRequest): InitChainResponse;
-  checkTx(tx: Uint8Array, kind: "new" | "recheck"): CheckTxResponse;
+  /**
+   * `nowMs` is the engine's wall clock (CheckTx has no block). It only moves admission-time
+   * validity checks (certificate not-before/expiry) forward from the last block's time; execution
+   * always uses the consensus block time.
+   */
+  checkTx(tx: Uint8Array, kind: "new" | "recheck", nowMs?: bigint): CheckTxResponse;
   prepareProposal(req: ProposalRequest): readonly Uint8Array[];
   processProposal(req: ProcessProposalRequest): "accept" | "reject";
   finalizeBlock(req: FinalizeBlockRequest): FinalizeBlockResponse;

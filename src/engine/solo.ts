@@ -246,7 +246,7 @@ export class SoloEngine implements TxEngine {
       const e = asConsortiaError(err);
       return { hash: hashHex, code: errorCodeInfo(e.code).num, errorCode: e.code, log: e.message };
     }
-    const res = this.c.app.checkTx(raw, "new");
+    const res = this.c.app.checkTx(raw, "new", BigInt(this.c.clock.now()));
     if (res.code === 0) this.mempool.add(raw, hashHex);
     return { hash: hashHex, code: res.code, errorCode: res.errorCode, log: res.log };
   }
@@ -322,7 +322,7 @@ export class SoloEngine implements TxEngine {
 
     const txHashes = hashes.map(toHex);
     // Drop what committed, and what a proposal skipped for good (recheck fails), from the mempool.
-    this.mempool.update(txHashes, (raw) => app.checkTx(raw, "recheck").code === 0);
+    this.mempool.update(txHashes, (raw) => app.checkTx(raw, "recheck", timeMs).code === 0);
     const ev: CommittedBlockEvent = { height, hash, timeMs, appHash: response.appHash, txHashes, response };
     for (let i = 0; i < txHashes.length; i++) {
       const h = txHashes[i]!;

@@ -131,6 +131,21 @@ describe("solo engine + application on LevelDB", () => {
     assert.equal(balance(chain, stranger), 0n);
   });
 
+  test("a certificate issued after the last block is admitted on an idle chain", async () => {
+    chain.clock.advance(3_600_000); // an hour with no blocks
+    const late = testKey("late-registrant");
+    const notBeforeMs = BigInt(chain.clock.now() - 1000);
+    const cert = { ...chain.certFor(late, "doctor", 777n) };
+    const { issueCertificate } = await import("../../src/node/network.js");
+    const fresh = issueCertificate(chain.material.ca.secretKey, { ...cert, notBeforeMs });
+    const env = { chainId: chain.material.chainId, nonce: 0n, fee: 0n };
+    const r = await chain.engine.submit(buildRegister(late.secretKey, env, fresh));
+    assert.equal(r.code, 0, `${r.errorCode}: ${r.log}`);
+    chain.clock.advance(1000);
+    const b = await chain.engine.produceBlock();
+    assert.equal(b?.response.txResults[0]?.code, 0);
+  });
+
   test("restart resumes at the last height with the same app hash", async () => {
     const height = chain.app.height;
     const appHash = toHex(chain.app.appHash);
