@@ -22,6 +22,17 @@
  * | `identity/a/<addressHex>`         | IdentityRecord                   | identity |
  * | `identity/ca/<publicKeyHex>`      | CA name (utf8)                   | identity |
  * | `identity/s/<caKeyHex>/<serial>`  | address that used the serial     | identity |
+ * | `staking/params`                  | StakingParams (codec)            | staking  |
+ * | `staking/vals`                    | every validator's consensus addr | staking  |
+ * | `staking/active`                  | set CometBFT runs: addr,key,power | staking  |
+ * | `staking/v/<consAddrHex>`         | ValidatorRecord                  | staking  |
+ * | `staking/o/<operatorHex>`         | consensus address it operates    | staking  |
+ * | `staking/d/<consHex>/<delegHex>`  | delegation amount (LEB128)       | staking  |
+ * | `staking/dv/<consAddrHex>`        | delegator addresses of the validator | staking |
+ * | `staking/dd/<delegatorHex>`       | validators it has bonds/unbonding with | staking |
+ * | `staking/ub/<consAddrHex>`        | unbonding entries of the validator | staking |
+ * | `staking/uq/<height:020d>`        | validators with entries maturing then | staking |
+ * | `staking/sl/<consHex>/<h:020d>`   | 0x01: evidence at height h applied | staking  |
  *
  * State keys are ASCII, so the app hash's key order (UTF-16 code units) equals byte order.
  * Heights are zero-padded decimal so LevelDB's byte order is height order.
