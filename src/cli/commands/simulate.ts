@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { parseNumberFlag } from "../../sim/params.js";
+import { invalidParam, parseNumberFlag } from "../../sim/params.js";
 import { experimentIds, runExperiments } from "../../sim/run.js";
 import { createProgress, exitWithError, printJson } from "../output.js";
 
@@ -8,6 +8,7 @@ interface SimulateFlags {
   readonly seed: string;
   readonly json?: boolean;
   readonly png: boolean;
+  readonly aesRate?: string;
 }
 
 export function registerSimulateCommand(program: Command): void {
@@ -21,15 +22,24 @@ export function registerSimulateCommand(program: Command): void {
     .option("--seed <n>", "PRNG seed (same seed, byte-identical CSV/JSON)", "1")
     .option("--json", "print the run summary as JSON")
     .option("--no-png", "write SVG only")
+    .option(
+      "--aes-rate <bytesPerSecond>",
+      "AES-256-GCM rate for the offloading encryption term (default: measured on this machine; the rate used is in the summary — pass it back to reproduce a run byte for byte)",
+    )
     .action(async (experiments: string[], flags: SimulateFlags) => {
       try {
         const seed = parseNumberFlag("--seed", flags.seed, { integer: true });
+        const aesRate =
+          flags.aesRate === undefined ? undefined : parseNumberFlag("--aes-rate", flags.aesRate);
+        if (aesRate !== undefined && !(aesRate > 0))
+          invalidParam("--aes-rate", "--aes-rate > 0", flags.aesRate);
         const bars = new Map<string, ReturnType<typeof createProgress>>();
         const summary = await runExperiments({
           ids: experiments,
           outDir: flags.out,
           seed,
           noPng: !flags.png,
+          ...(aesRate !== undefined ? { aesBytesPerSecond: aesRate } : {}),
           command: `consortia simulate ${experiments.join(" ")} --seed ${seed}`,
           progress: (id, done, total) => {
             let bar = bars.get(id);
