@@ -3,7 +3,8 @@ import { sha256 } from "../crypto/hash.js";
 import { merkleRoot } from "../ledger/merkle.js";
 
 /**
- * App hash after block H = sha256("consortia/apphash/v1" ‖ appHash(H−1) ‖ u64be(H) ‖ root(W_H)),
+ * App hash after block H (when the block wrote anything; otherwise it stays appHash(H−1)) =
+ * sha256("consortia/apphash/v1" ‖ appHash(H−1) ‖ u64be(H) ‖ root(W_H)),
  * where root(W_H) is the RFC 6962 Merkle root over the block's write set sorted by key, each leaf
  * = len(key) ‖ key ‖ flag ‖ value (flag 0 = delete). Chaining commits every node to the whole
  * history of writes, so any divergence shows in the next app hash, at O(writes) cost per block
@@ -16,6 +17,9 @@ export function computeAppHash(
   height: bigint,
   writes: ReadonlyMap<string, Uint8Array | null>,
 ): Uint8Array {
+  // A block that changed nothing keeps the app hash: CometBFT makes a new block after every app
+  // hash change, so a hash that moved on empty blocks would never let an idle chain rest.
+  if (writes.size === 0) return prev;
   // Default sort = UTF-16 code-unit order: deterministic on every node, and equal to byte order
   // for the ASCII keys modules use (src/storage/keys.ts).
   const keys = [...writes.keys()].sort();

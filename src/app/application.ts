@@ -298,8 +298,9 @@ export class Application implements AbciApplication {
     const emitBlock = (type: string, attrs: Readonly<Record<string, string>>) =>
       blockEvents.push(toEvent(type, attrs));
     const misbehavior = req.misbehavior;
+    const txCount = req.txs.length;
     for (const m of this.components.modules)
-      m.beginBlock?.({ state: overlay, block, misbehavior, emit: emitBlock });
+      m.beginBlock?.({ state: overlay, block, misbehavior, txCount, emit: emitBlock });
 
     const results: ExecTxResult[] = new Array(req.txs.length);
     const txHashes: Uint8Array[] = new Array(req.txs.length);
@@ -317,7 +318,7 @@ export class Application implements AbciApplication {
 
     const updates: ValidatorUpdate[] = [];
     for (const m of this.components.modules) {
-      const u = m.endBlock?.({ state: overlay, block, misbehavior, emit: emitBlock });
+      const u = m.endBlock?.({ state: overlay, block, misbehavior, txCount, emit: emitBlock });
       if (u) updates.push(...u);
     }
 

@@ -43,6 +43,9 @@ export class StateOverlay implements KvStore {
   }
 
   delete(key: string): void {
+    // Deleting an absent key changes no state; recording it would put a write in the block's
+    // write set (and move the app hash) for nothing.
+    if (this.get(key) === undefined) return;
     if (this.depth > 0) this.journal.push({ key, prev: this.writes.get(key) });
     this.writes.set(key, TOMBSTONE);
   }

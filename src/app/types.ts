@@ -38,6 +38,8 @@ export interface BlockContext {
   readonly block: BlockInfo;
   /** Evidence of validator misbehavior CometBFT reports in this block (e.g. duplicate votes). */
   readonly misbehavior: readonly Misbehavior[];
+  /** Transactions in the block (valid or not). */
+  readonly txCount: number;
   emit(type: string, attributes: Readonly<Record<string, string>>): void;
 }
 

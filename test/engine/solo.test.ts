@@ -146,6 +146,22 @@ describe("solo engine + application on LevelDB", () => {
     assert.equal(b?.response.txResults[0]?.code, 0);
   });
 
+  test("an empty block changes nothing: same app hash, no reward (so CometBFT can idle)", async () => {
+    const before = toHex(chain.app.appHash);
+    const supplyBefore = chain.app.query({ path: "coin/supply" }).value;
+    const res = chain.app.finalizeBlock({
+      txs: [],
+      height: chain.app.height + 1n,
+      timeMs: BigInt(chain.clock.now() + 10_000),
+      hash: new Uint8Array(32).fill(3),
+      proposerAddress: chain.material.validators[0]!.address,
+      misbehavior: [],
+    });
+    await chain.app.commit();
+    assert.equal(toHex(res.appHash), before);
+    assert.deepEqual(chain.app.query({ path: "coin/supply" }).value, supplyBefore);
+  });
+
   test("restart resumes at the last height with the same app hash", async () => {
     const height = chain.app.height;
     const appHash = toHex(chain.app.appHash);

@@ -151,6 +151,7 @@ export class Harness {
       state: this.blockState,
       block: this.block(),
       misbehavior,
+      txCount: 0,
       emit: (type, attrs) => this.blockEvents.push({ type, attrs }),
     });
   }
@@ -199,6 +200,7 @@ export class Harness {
         state,
         block: this.block(),
         misbehavior: this.misbehavior,
+        txCount: 0,
         emit: (type, attrs) => this.blockEvents.push({ type, attrs }),
       }) ?? [];
     this.mem.apply(state.pending());
