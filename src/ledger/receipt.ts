@@ -271,7 +271,8 @@ export function verifyReceipt(input: unknown, opts: VerifyReceiptOptions = {}): 
     }
     anchor = "trusted-header-hash";
   }
-  const validators = opts.trustedValidators ?? r.validators;
+  // A trusted set may come in any order; CometBFT hashes it in set order (power desc, address asc).
+  const validators = opts.trustedValidators ? canonicalValidatorOrder(opts.trustedValidators) : r.validators;
   let commitVerified = false;
   if (r.commit !== undefined) {
     if (validators === undefined) {
@@ -351,4 +352,15 @@ export function buildReceipt(args: BuildReceiptArgs): Receipt {
   if (args.commit !== undefined) receipt.commit = commitToJson(args.commit);
   if (args.validators !== undefined) receipt.validators = validatorsToJson(args.validators);
   return receipt;
+}
+
+/** CometBFT's validator-set order: voting power descending, then address ascending. */
+export function canonicalValidatorOrder(vals: readonly Validator[]): Validator[] {
+  return [...vals].sort((a, b) =>
+    a.power !== b.power
+      ? a.power > b.power
+        ? -1
+        : 1
+      : Buffer.compare(Buffer.from(a.address), Buffer.from(b.address)),
+  );
 }

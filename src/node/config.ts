@@ -44,7 +44,9 @@ export interface NodeOptions {
 const zPort = z.number().int().min(1).max(65_535);
 const zMs = z.number().int().min(1).max(600_000);
 /** id@host:port with a 40-hex node id. */
-const zPeer = z.string().regex(/^[0-9a-f]{40}@[A-Za-z0-9.:[\]-]+:[0-9]{1,5}$/, "must be <40-hex node id>@host:port");
+const zPeer = z
+  .string()
+  .regex(/^[0-9a-f]{40}@[A-Za-z0-9.:[\]-]+:[0-9]{1,5}$/, "must be <40-hex node id>@host:port");
 
 const cometbftFileSchema = z
   .object({
@@ -82,13 +84,21 @@ const cometbftFileSchema = z
         size: z.number().int().min(1).max(10_000_000).optional(),
         cacheSize: z.number().int().min(0).max(10_000_000).optional(),
         maxTxsBytes: z.number().int().min(1024).optional(),
-        maxTxBytes: z.number().int().min(256).max(64 * 1024 * 1024).optional(),
+        maxTxBytes: z
+          .number()
+          .int()
+          .min(256)
+          .max(64 * 1024 * 1024)
+          .optional(),
         recheck: z.boolean().optional(),
       })
       .strict()
       .optional(),
     txIndex: z.enum(["kv", "null"]).optional(),
-    logLevel: z.string().regex(/^[a-z*:,_-]+$/, "must be a CometBFT log level like info or consensus:info,*:error").optional(),
+    logLevel: z
+      .string()
+      .regex(/^[a-z*:,_-]+$/, "must be a CometBFT log level like info or consensus:info,*:error")
+      .optional(),
     startTimeoutMs: zMs.optional(),
     stopTimeoutMs: zMs.optional(),
     binary: z.string().optional(),

@@ -61,7 +61,10 @@ export async function startNode(
     );
   }
   const genesis = parseGenesis(genesisText);
-  if (options.engine === "cometbft" && !existsSync(join(cometHomeOf(home), "config", "priv_validator_key.json"))) {
+  if (
+    options.engine === "cometbft" &&
+    !existsSync(join(cometHomeOf(home), "config", "priv_validator_key.json"))
+  ) {
     throw new ConsortiaError(
       CometErrors.COMET_HOME_INVALID_PARAM,
       `${cometHomeOf(home)} holds no CometBFT keys; create the home with 'consortia init --engine cometbft' or 'consortia devnet'`,
@@ -75,7 +78,8 @@ export async function startNode(
   try {
     const app = new Application({ store, ...defaultModules() }, { chainId: genesis.chainId });
     pool =
-      shared ?? (options.verifyThreads > 0 ? createVerifyPool({ threads: options.verifyThreads }) : undefined);
+      shared ??
+      (options.verifyThreads > 0 ? createVerifyPool({ threads: options.verifyThreads }) : undefined);
     if (options.engine === "cometbft") {
       let stopping = false;
       const abciLog = prefixedAbciLog(options.moniker);

@@ -6,7 +6,8 @@
 import { ApiErrors } from "../api/errors.js";
 import type { StoredTxResult } from "../codec/block.js";
 import { ConsortiaError } from "../errors.js";
-import { decodeHeader } from "../ledger/header.js";
+import { type Commit, parseSignedHeaderJson, parseValidatorsJson, type Validator } from "../ledger/commit.js";
+import { type BlockHeader, decodeHeader } from "../ledger/header.js";
 import {
   buildReceipt as buildReceiptDocument,
   type Receipt,
@@ -35,10 +36,21 @@ export function receiptResult(r: StoredTxResult): ReceiptResultJson {
  * RECEIPT_UNAVAILABLE when its block was stored without a header (an engine that keeps headers
  * elsewhere) or belongs to another chain.
  */
+export interface ReceiptOptions {
+  /**
+   * CometBFT RPC of this node (engine "cometbft"): CometBFT does not hand headers to the app over
+   * ABCI, so the receipt takes the signed header and the validator set of that height from it, and
+   * then carries the commit — verify-receipt checks > 2/3 of the voting power signed the header.
+   */
+  readonly cometRpcUrl?: string;
+  readonly timeoutMs?: number;
+}
+
 export async function buildReceipt(
   store: ReceiptSource,
   chainId: string,
   txHashHex: string,
+  opts: ReceiptOptions = {},
 ): Promise<Receipt> {
   const hash = txHashHex.toLowerCase();
   if (!/^[0-9a-f]{64}$/.test(hash)) {
@@ -61,6 +73,28 @@ export async function buildReceipt(
       },
     );
   }
+  if (block.header.length === 0 && opts.cometRpcUrl !== undefined) {
+    const { header, commit, validators } = await signedHeaderFromComet(
+      opts.cometRpcUrl,
+      loc.height,
+      opts.timeoutMs ?? 5000,
+    );
+    if (header.chainId !== chainId) {
+      throw new ConsortiaError(
+        ApiErrors.RECEIPT_UNAVAILABLE,
+        `CometBFT answered for chain ${header.chainId}`,
+        { hash },
+      );
+    }
+    return buildReceiptDocument({
+      header,
+      txs: block.txs,
+      txIndex: loc.index,
+      result: receiptResult(result),
+      commit,
+      validators,
+    });
+  }
   if (block.header.length === 0) {
     throw new ConsortiaError(
       ApiErrors.RECEIPT_UNAVAILABLE,
@@ -80,4 +114,29 @@ export async function buildReceipt(
     );
   }
   return buildReceiptDocument({ header, txs: block.txs, txIndex: loc.index, result: receiptResult(result) });
+}
+
+/** Signed header (header + commit) and the validator set of `height`, from CometBFT's RPC. */
+async function signedHeaderFromComet(
+  rpcUrl: string,
+  height: bigint,
+  timeoutMs: number,
+): Promise<{ header: BlockHeader; commit: Commit; validators: Validator[] }> {
+  const get = async (path: string): Promise<unknown> => {
+    try {
+      const r = await fetch(`${rpcUrl}${path}`, { signal: AbortSignal.timeout(timeoutMs) });
+      return (await r.json()) as unknown;
+    } catch (err) {
+      throw new ConsortiaError(
+        ApiErrors.RECEIPT_UNAVAILABLE,
+        `CometBFT RPC ${path} failed: ${String(err)}`,
+        {},
+        { cause: err },
+      );
+    }
+  };
+  const { header, commit } = parseSignedHeaderJson(await get(`/commit?height=${height}`));
+  // One page of up to 100 validators covers every consortium we run (the Energy paper's 51).
+  const validators = parseValidatorsJson(await get(`/validators?height=${height}&per_page=100`));
+  return { header, commit, validators };
 }

@@ -1,6 +1,6 @@
 import { createApiServer } from "../api/server.js";
-import { loadNodeOptions } from "./config.js";
 import type { NodeOptions } from "./config.js";
+import { loadNodeOptions } from "./config.js";
 import { type ConsortiaNode, type NodeComponents, startNode } from "./node.js";
 
 export interface RunningNode {

@@ -134,7 +134,9 @@ describe("ABCI server driven by a real CometBFT v0.38 node", { skip: missing }, 
       .replace(/^laddr = "tcp:\/\/127\.0\.0\.1:26657"$/m, `laddr = "tcp://127.0.0.1:${rpcPort}"`)
       .replace(/^laddr = "tcp:\/\/0\.0\.0\.0:26656"$/m, `laddr = "tcp://127.0.0.1:${p2pPort}"`)
       .replace(/^timeout_commit = .*$/m, 'timeout_commit = "200ms"')
-      .replace(/^create_empty_blocks = .*$/m, "create_empty_blocks = false")
+      // Empty blocks on: the crash/replay test needs the chain to advance without transactions
+      // (an idle Consortia chain no longer changes its app hash, so CometBFT would otherwise rest).
+      .replace(/^create_empty_blocks = .*$/m, "create_empty_blocks = true")
       .replace(/^pex = .*$/m, "pex = false");
     for (const want of [abciAddress, `127.0.0.1:${rpcPort}`, `127.0.0.1:${p2pPort}`, '"200ms"']) {
       assert.ok(cfg.includes(want), `config.toml edit for ${want}`);

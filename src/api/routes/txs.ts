@@ -129,7 +129,9 @@ export const getReceiptRoute: Route = defineRoute({
   responses: [{ status: 200, description: "receipt (src/ledger/receipt.ts)", schema: receiptSchema }],
   errors: [ApiErrors.TX_NOT_FOUND, ApiErrors.RECEIPT_UNAVAILABLE],
   async handler({ params }, ctx) {
-    return jsonReply(await buildReceipt(ctx.node.store, ctx.node.app.chainId, params.hash));
+    const o = ctx.node.options;
+    const comet = o.engine === "cometbft" ? { cometRpcUrl: `http://127.0.0.1:${o.cometbft.rpcPort}` } : {};
+    return jsonReply(await buildReceipt(ctx.node.store, ctx.node.app.chainId, params.hash, comet));
   },
 });
 

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { runConsensusBench } from "../../../bench/consensus.js";
 import { runCoreBench } from "../../../bench/core.js";
 import { runCryptoBench } from "../../../bench/crypto.js";
 import { intFlag } from "../flags.js";
@@ -44,6 +45,39 @@ export function registerBenchCommand(program: Command): void {
         }
       },
     );
+
+  bench
+    .command("consensus")
+    .description(
+      "N CometBFT validators on this machine (devnet): signed transfers through every node, committed tx/s and latency",
+    )
+    .option("--validators <list>", "validator counts, comma-separated (one run each)", "4")
+    .option("--txs <n>", "transfers per run", "20000")
+    .option("--senders <n>", "funded sending accounts", "64")
+    .option("--json", "print one JSON object per run")
+    .action(async (opts: { validators: string; txs: string; senders: string; json?: boolean }) => {
+      try {
+        const counts = opts.validators.split(",").map((v) => intFlag(v.trim(), "--validators", 1, 100));
+        for (const validators of counts) {
+          const r = await runConsensusBench({
+            validators,
+            txs: intFlag(opts.txs, "--txs", 1, 10_000_000),
+            senders: intFlag(opts.senders, "--senders", 1, 100_000),
+            batch: 500,
+            log: (l) => process.stderr.write(`${l}\n`),
+          });
+          if (opts.json) printJson(r);
+          else {
+            process.stdout.write(
+              `consensus ${validators} validators: ${r.tps} tx/s, p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms; ` +
+                `verify bound ${r.verify_bound_tps}/s → ratio ${r.ratio_to_verify_bound}\n`,
+            );
+          }
+        }
+      } catch (err) {
+        exitWithError(err, { json: opts.json ?? false });
+      }
+    });
 
   bench
     .command("crypto")

@@ -1,8 +1,11 @@
 import type { Command } from "commander";
+import { CometErrors } from "../../engine/cometbft/errors.js";
+import { isConsortiaError } from "../../errors.js";
 import { MAX_DEVNET_VALIDATORS, startDevnet } from "../../node/devnet.js";
 import { PRESETS } from "../../node/presets.js";
 import { choiceFlag, intFlag } from "../flags.js";
 import { exitWithError } from "../output.js";
+import { usageErrorsOn } from "../run.js";
 import { onShutdown } from "./start.js";
 
 interface DevnetFlags {
@@ -16,14 +19,19 @@ interface DevnetFlags {
 const PRESET_NAMES = ["healthchain", "energy", "spds"] as const;
 
 export function registerDevnetCommand(program: Command): void {
-  program
-    .command("devnet")
-    .description(
-      "run a local consortium: N validators, each a cometbft process driving its own application (one Node.js process, one HTTP API per node), until Ctrl-C",
-    )
+  usageErrorsOn(
+    program
+      .command("devnet")
+      .description(
+        "run a local consortium: N validators, each a cometbft process driving its own application (one Node.js process, one HTTP API per node), until Ctrl-C",
+      ),
+  )
     .option("--validators <n>", `number of validators (1..${MAX_DEVNET_VALIDATORS})`, "4")
     .option("--preset <name>", `kind of consortium: ${PRESET_NAMES.join(" | ")}`, "healthchain")
-    .option("--home <dir>", "network directory, kept and restarted by the next run (default: a temporary one, deleted on exit)")
+    .option(
+      "--home <dir>",
+      "network directory, kept and restarted by the next run (default: a temporary one, deleted on exit)",
+    )
     .option(
       "--base-port <port>",
       "node i: API port+i, CometBFT RPC port+N+i, P2P port+2N+i, ABCI port+3N+i (0 = a free random block)",
@@ -37,18 +45,24 @@ export function registerDevnetCommand(program: Command): void {
         const validators = intFlag(opts.validators, "--validators", 1, MAX_DEVNET_VALIDATORS);
         const preset = PRESETS[choiceFlag(opts.preset, "--preset", PRESET_NAMES)];
         const basePort = intFlag(opts.basePort, "--base-port", 0, 65_535 - 4 * validators + 1);
+        const cancel = new AbortController();
         const starting = startDevnet({
+          signal: cancel.signal,
           validators,
           preset,
           basePort,
           nowMs: Date.now(),
           ...(opts.home !== undefined ? { dir: opts.home } : {}),
           log: (line) => process.stderr.write(`${line}\n`),
-          onNodeExit: (name, err) => process.stderr.write(`devnet: ${name}: error [${err.code}]: ${err.message}\n`),
+          onNodeExit: (name, err) =>
+            process.stderr.write(`devnet: ${name}: error [${err.code}]: ${err.message}\n`),
         });
         // Registered before startup finishes: a Ctrl-C while 51 nodes boot still stops them in order
         // (a second Ctrl-C exits at once; the exit hook in process.ts then SIGKILLs the cometbft children).
-        onShutdown(async () => (await starting.catch(() => undefined))?.stop());
+        onShutdown(async () => {
+          cancel.abort();
+          await (await starting.catch(() => undefined))?.stop();
+        });
         const devnet = await starting;
         if (json) {
           process.stdout.write(
@@ -76,6 +90,8 @@ export function registerDevnetCommand(program: Command): void {
         for (const n of devnet.nodes) process.stdout.write(`api: ${n.apiUrl}\n`);
         process.stderr.write("Ctrl-C stops every node\n");
       } catch (err) {
+        // Ctrl-C during startup: onShutdown is already stopping what started and exits.
+        if (isConsortiaError(err, CometErrors.COMET_DEVNET_ABORTED)) return;
         exitWithError(err, { json });
       }
     });

@@ -1,0 +1,190 @@
+import { availableParallelism } from "node:os";
+import { addressFromPublicKey, generateKeyPair, type KeyPair } from "../src/crypto/ed25519.js";
+import { sha256, toHex } from "../src/crypto/hash.js";
+import { measureVerifyThroughput } from "../src/crypto/verifyPool.js";
+import { CommonErrors, ConsortiaError } from "../src/errors.js";
+import { startDevnet } from "../src/node/devnet.js";
+import { issueCertificate } from "../src/node/network.js";
+import { PRESETS } from "../src/node/presets.js";
+import { buildRegister, buildTransfer } from "../src/sdk/tx.js";
+
+export interface ConsensusBenchOptions {
+  readonly validators: number;
+  /** Transfers to commit in the measured phase. */
+  readonly txs: number;
+  /** Funded sending accounts (registered during setup); each sends through one node, in nonce order. */
+  readonly senders: number;
+  readonly batch: number;
+  readonly log?: (line: string) => void;
+}
+
+export interface ConsensusBenchResult {
+  readonly bench: "consensus";
+  readonly validators: number;
+  readonly txs: number;
+  readonly committed: number;
+  readonly failed: number;
+  readonly seconds: number;
+  readonly tps: number;
+  readonly p50_ms: number;
+  readonly p99_ms: number;
+  readonly blocks: number;
+  readonly verify_bound_tps: number;
+  readonly ratio_to_verify_bound: number;
+  readonly startup_ms: number;
+  readonly cores: number;
+}
+
+/**
+ * N validators on this machine (CometBFT processes + our apps, `consortia devnet`), signed
+ * transfers submitted through every node; committed = in a block as seen by node 0. Every tx is
+ * verified by every validator (CheckTx on arrival or gossip), so the verification bound is
+ * (Ed25519 verifies/s on this machine) / N.
+ */
+export async function runConsensusBench(o: ConsensusBenchOptions): Promise<ConsensusBenchResult> {
+  const log = o.log ?? (() => undefined);
+  const verifyAll = await measureVerifyThroughput({ seconds: 2 });
+  const devnet = await startDevnet({
+    validators: o.validators,
+    preset: PRESETS.healthchain,
+    basePort: 0,
+    nowMs: Date.now(),
+    log,
+  });
+  try {
+    const material = devnet.material!;
+    const nodes = devnet.nodes.map((d) => d.node);
+    const engine0 = nodes[0]!.engine;
+    const chainId = devnet.chainId;
+
+    // Setup: register and fund the senders (not measured).
+    log(`bench: registering ${o.senders} senders`);
+    const senders: KeyPair[] = Array.from({ length: o.senders }, () => generateKeyPair());
+    const now = BigInt(Date.now());
+    const regs = senders.map((k, i) =>
+      buildRegister(
+        k.secretKey,
+        { chainId, nonce: 0n, fee: 0n },
+        issueCertificate(material.ca.secretKey, {
+          chainId,
+          serial: 10_000n + BigInt(i),
+          subjectPublicKey: k.publicKey,
+          subject: sha256(k.publicKey),
+          role: "patient",
+          notBeforeMs: now - 60_000n,
+          notAfterMs: now + 86_400_000n,
+        }),
+      ),
+    );
+    await commitAll(engine0, regs);
+    const funder = material.validators[0]!;
+    const funding = senders.map((k, i) =>
+      buildTransfer(
+        funder.keys.secretKey,
+        { chainId, nonce: BigInt(i), fee: 0n },
+        addressFromPublicKey(k.publicKey),
+        10n ** 9n,
+      ),
+    );
+    await commitAll(engine0, funding);
+
+    // Pre-sign: sender s sends perSender transfers in nonce order (1, 2, …: its registration used
+    // nonce 0), all through node s mod N.
+    const perSender = Math.ceil(o.txs / o.senders);
+    const addrs = senders.map((k) => addressFromPublicKey(k.publicKey));
+    const queues: Uint8Array[][] = senders.map((k, s) =>
+      Array.from({ length: perSender }, (_, n) =>
+        buildTransfer(
+          k.secretKey,
+          { chainId, nonce: BigInt(n + 1), fee: 1n },
+          addrs[(s + 1) % o.senders]!,
+          1n,
+        ),
+      ),
+    );
+    const submitAt = new Map<string, number>();
+    for (const q of queues) for (const raw of q) submitAt.set(toHex(sha256(raw)), 0);
+    const total = submitAt.size;
+    const latencies: number[] = [];
+    let committed = 0;
+    let failed = 0;
+    let blocks = 0;
+    let last = 0;
+    const done = new Promise<void>((resolve) => {
+      engine0.onBlock((b) => {
+        const t = performance.now();
+        blocks++;
+        b.txHashes.forEach((h, i) => {
+          const at = submitAt.get(h);
+          if (at === undefined) return;
+          latencies.push(t - at);
+          if (b.response.txResults[i]!.code === 0) committed++;
+          else failed++;
+        });
+        last = t;
+        if (committed + failed >= total) resolve();
+      });
+    });
+
+    log(`bench: submitting ${total} transfers through ${o.validators} nodes`);
+    const start = performance.now();
+    const byNode: Uint8Array[][] = nodes.map(() => []);
+    for (const [s, q] of queues.entries()) byNode[s % nodes.length]!.push(...q);
+    await Promise.all(
+      nodes.map(async (node, i) => {
+        const mine = byNode[i]!;
+        for (let off = 0; off < mine.length; off += o.batch) {
+          while (node.engine.mempoolSize() > 4 * o.batch) await new Promise((r) => setTimeout(r, 5));
+          const chunk = mine.slice(off, off + o.batch);
+          const t = performance.now();
+          for (const raw of chunk) submitAt.set(toHex(sha256(raw)), t);
+          const res = await node.engine.submitBatch(chunk);
+          failed += res.filter((r) => r.code !== 0).length;
+        }
+      }),
+    );
+    const timeout = new Promise<void>((r) => setTimeout(r, 120_000));
+    await Promise.race([done, timeout]);
+    const seconds = (last - start) / 1000;
+    latencies.sort((a, b) => a - b);
+    const pct = (p: number) =>
+      latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
+    const bound = verifyAll / o.validators;
+    return {
+      bench: "consensus",
+      validators: o.validators,
+      txs: total,
+      committed,
+      failed,
+      seconds: round(seconds, 3),
+      tps: round(committed / seconds, 0),
+      p50_ms: round(pct(0.5), 1),
+      p99_ms: round(pct(0.99), 1),
+      blocks,
+      verify_bound_tps: round(bound, 0),
+      ratio_to_verify_bound: round(committed / seconds / bound, 3),
+      startup_ms: devnet.startupMs,
+      cores: availableParallelism(),
+    };
+  } finally {
+    await devnet.stop();
+  }
+}
+
+async function commitAll(
+  engine: {
+    submitBatch(r: readonly Uint8Array[]): Promise<{ code: number; hash: string; log: string }[]>;
+    waitForCommit(h: string, ms: number): Promise<unknown>;
+  },
+  raws: readonly Uint8Array[],
+): Promise<void> {
+  const res = await engine.submitBatch(raws);
+  const bad = res.find((r) => r.code !== 0);
+  if (bad) throw new ConsortiaError(CommonErrors.INTERNAL, `setup transaction refused: ${bad.log}`);
+  await Promise.all(res.map((r) => engine.waitForCommit(r.hash, 60_000)));
+}
+
+function round(v: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(v * f) / f;
+}
