@@ -113,7 +113,11 @@ function fileSizeOf(cid: CID, bytes: Uint8Array): { kind: "raw" | "file"; size: 
     let fs: UnixFS;
     try {
       const node = dagPb.decode(bytes);
-      if (node.Data === undefined) throw new Error("dag-pb node has no Data");
+      if (node.Data === undefined) {
+        throw new ConsortiaError(OffchainErrors.OFFCHAIN_MALFORMED_DAG, "dag-pb node has no Data", {
+          cid: cid.toString(),
+        });
+      }
       fs = UnixFS.unmarshal(node.Data);
     } catch (err) {
       throw new ConsortiaError(
