@@ -7,6 +7,7 @@ import { startDevnet } from "../src/node/devnet.js";
 import { issueCertificate } from "../src/node/network.js";
 import { PRESETS } from "../src/node/presets.js";
 import { buildRegister, buildTransfer } from "../src/sdk/tx.js";
+import { percentile, round } from "./stats.js";
 
 export interface ConsensusBenchOptions {
   readonly validators: number;
@@ -147,8 +148,7 @@ export async function runConsensusBench(o: ConsensusBenchOptions): Promise<Conse
     await Promise.race([done, timeout]);
     const seconds = (last - start) / 1000;
     latencies.sort((a, b) => a - b);
-    const pct = (p: number) =>
-      latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
+    const pct = (p: number) => percentile(latencies, p);
     const bound = verifyAll / o.validators;
     return {
       bench: "consensus",
@@ -182,9 +182,4 @@ async function commitAll(
   const bad = res.find((r) => r.code !== 0);
   if (bad) throw new ConsortiaError(CommonErrors.INTERNAL, `setup transaction refused: ${bad.log}`);
   await Promise.all(res.map((r) => engine.waitForCommit(r.hash, 60_000)));
-}
-
-function round(v: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(v * f) / f;
 }

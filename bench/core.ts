@@ -14,6 +14,7 @@ import { issueCertificate } from "../src/node/network.js";
 import { buildTransfer } from "../src/sdk/tx.js";
 import { ChainStore } from "../src/storage/chainStore.js";
 import { systemClock, systemTimers } from "../src/util/clock.js";
+import { percentile, round } from "./stats.js";
 
 export interface CoreBenchOptions {
   /** Transfers to commit. */
@@ -192,8 +193,7 @@ export async function runCoreBench(init: Partial<CoreBenchOptions> = {}): Promis
     const seconds = (lastCommitAt - start) / 1000;
     await engine.stop();
     latencies.sort((a, b) => a - b);
-    const pct = (p: number) =>
-      latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
+    const pct = (p: number) => percentile(latencies, p);
     const tps = committed / seconds;
     return {
       bench: "core",
@@ -215,9 +215,4 @@ export async function runCoreBench(init: Partial<CoreBenchOptions> = {}): Promis
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-function round(v: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(v * f) / f;
 }

@@ -42,8 +42,8 @@ export function emit(opts: OutputOptions, json: unknown, lines: readonly string[
 }
 
 /**
- * For commands whose failure is a verdict rather than misuse (verify-receipt): any error from
- * `body` is printed like exitWithError's but always exits 1, whatever HTTP class its code has.
+ * For commands whose failure is a verdict rather than misuse (verify-receipt): every error
+ * from `body` is printed like exitWithError's but always exits 1, whatever HTTP class its code has.
  */
 export async function verdict<T>(opts: OutputOptions, body: () => Promise<T>): Promise<T> {
   try {
