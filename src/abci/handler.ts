@@ -10,7 +10,12 @@ import {
   ResponseProcessProposal_ProposalStatus,
   ResponseVerifyVoteExtension_VerifyStatus,
 } from "cosmjs-types/tendermint/abci/types";
-import type { FinalizeBlockRequest, FinalizeBlockResponse, QueryResponse } from "../app/abci.js";
+import type {
+  CheckTxResponse,
+  FinalizeBlockRequest,
+  FinalizeBlockResponse,
+  QueryResponse,
+} from "../app/abci.js";
 import type { Application } from "../app/application.js";
 import { txSignature, txSignedPart } from "../codec/tx.js";
 import { DOMAIN_TX, domainMessage } from "../crypto/ed25519.js";
@@ -62,6 +67,7 @@ const INFO_DATA = "consortia";
 export class AbciHandler {
   private readonly finalizedListeners = new Set<(ev: FinalizedBlockEvent) => void>();
   private readonly committedListeners = new Set<(ev: CommittedBlockEvent) => void>();
+  private readonly checkedListeners = new Set<(res: CheckTxResponse) => void>();
   private finalized: FinalizedBlockEvent | undefined;
   private stopped = false;
 
@@ -76,6 +82,21 @@ export class AbciHandler {
     return this.finalized?.height;
   }
 
+  /**
+   * A new CometBFT process connected after a previous one went away. Queued behind every call the
+   * old process left (a Commit in flight still completes), then the application drops what was not
+   * committed, so the new handshake's Info and replay start from the store. Resolves with the
+   * height that was finalized but never committed, if any.
+   */
+  newSession(): Promise<bigint | undefined> {
+    return this.c.queue.run(() => {
+      const dropped = this.finalized?.height;
+      this.finalized = undefined;
+      this.c.app.resetUncommitted();
+      return dropped;
+    });
+  }
+
   onFinalized(listener: (ev: FinalizedBlockEvent) => void): () => void {
     this.finalizedListeners.add(listener);
     return () => this.finalizedListeners.delete(listener);
@@ -84,6 +105,16 @@ export class AbciHandler {
   onCommitted(listener: (ev: CommittedBlockEvent) => void): () => void {
     this.committedListeners.add(listener);
     return () => this.committedListeners.delete(listener);
+  }
+
+  /**
+   * CheckTx results of new (not recheck) transactions, in mempool order. The engine in this process
+   * learns its own submissions' outcomes here, so it can broadcast asynchronously (docs/consensus.md
+   * "Submission path").
+   */
+  onCheckTx(listener: (res: CheckTxResponse) => void): () => void {
+    this.checkedListeners.add(listener);
+    return () => this.checkedListeners.delete(listener);
   }
 
   /**
@@ -199,7 +230,9 @@ export class AbciHandler {
   private checkTxGroup(group: readonly RequestCheckTx[]): Promise<Response>[] {
     const app = this.c.app;
     const pool = this.c.verifyPool;
-    const fresh = group.filter((g) => g.type !== CheckTxType.RECHECK);
+    // Transactions another validator in this process already verified (gossip arrives after the
+    // first CheckTx passed) skip the pool.
+    const fresh = group.filter((g) => g.type !== CheckTxType.RECHECK && !app.isVerified(app.txHashOf(g.tx)));
     const verified =
       pool && fresh.length > 1 && !this.stopped
         ? pool.verifyBatch(fresh.map((g) => verifyItem(g.tx))).catch((err: unknown) => {
@@ -219,7 +252,9 @@ export class AbciHandler {
         try {
           if (this.stopped) throw new ConsortiaError(AbciErrors.ABCI_SERVER_STATE, "ABCI server is stopping");
           const kind = g.type === CheckTxType.RECHECK ? "recheck" : "new";
-          return { checkTx: toCheckTxResponse(app.checkTx(g.tx, kind)) };
+          const res = app.checkTx(g.tx, kind);
+          if (kind === "new") for (const l of this.checkedListeners) this.notify("check_tx", () => l(res));
+          return { checkTx: toCheckTxResponse(res) };
         } catch (err) {
           return this.exception("check_tx", err);
         }

@@ -1,9 +1,10 @@
 import { lstatSync, unlinkSync } from "node:fs";
 import { connect, createServer, type Server, type Socket } from "node:net";
+import type { CheckTxResponse } from "../app/abci.js";
 import type { Application } from "../app/application.js";
 import type { VerifyPool } from "../crypto/verifyPool.js";
 import type { CommittedBlockEvent } from "../engine/types.js";
-import { ConsortiaError } from "../errors.js";
+import { asConsortiaError, ConsortiaError } from "../errors.js";
 import { formatListenAddress, type ListenAddress, parseListenAddress } from "./address.js";
 import { AbciConnection } from "./connection.js";
 import { AbciErrors } from "./errors.js";
@@ -41,6 +42,8 @@ export interface AbciServer {
   onFinalized(listener: (ev: FinalizedBlockEvent) => void): () => void;
   /** Fired after Commit's durable write, inside the serial queue; same shape as the solo engine's. */
   onCommitted(listener: (ev: CommittedBlockEvent) => void): () => void;
+  /** CheckTx results of new transactions (not rechecks), in the order CometBFT asked. */
+  onCheckTx(listener: (res: CheckTxResponse) => void): () => void;
 }
 
 export function createAbciServer(components: AbciServerComponents, init: AbciServerInit): AbciServer {
@@ -62,6 +65,8 @@ export function createAbciServer(components: AbciServerComponents, init: AbciSer
   });
   const connections = new Map<number, AbciConnection>();
   let nextId = 1;
+  /** CometBFT processes that have connected so far (the first needs no reset). */
+  let sessions = 0;
   let server: Server | undefined;
   let bound: ListenAddress = listen;
   let state: "new" | "running" | "stopped" = "new";
@@ -74,6 +79,22 @@ export function createAbciServer(components: AbciServerComponents, init: AbciSer
     }
     // Go's TCP sockets default to no Nagle; without this each small response waits ~40 ms for an ACK.
     if (listen.kind === "tcp") socket.setNoDelay(true);
+    // CometBFT opens its four connections at start and exits when any of them drops, so a connection
+    // arriving while none is open is a new CometBFT process: reset before any of its requests.
+    if (connections.size === 0 && sessions++ > 0) {
+      handler.newSession().then(
+        (dropped) =>
+          log({
+            level: dropped === undefined ? "info" : "warn",
+            message:
+              dropped === undefined
+                ? "new CometBFT session: uncommitted state reset"
+                : `new CometBFT session: dropped block ${dropped} (finalized, never committed); the handshake replays it`,
+          }),
+        (err: unknown) =>
+          log({ level: "error", message: `session reset failed: ${asConsortiaError(err).message}` }),
+      );
+    }
     const id = nextId++;
     const conn = new AbciConnection(id, socket, handler, log, maxFrameBytes);
     connections.set(id, conn);
@@ -86,12 +107,12 @@ export function createAbciServer(components: AbciServerComponents, init: AbciSer
       if (state !== "running") return;
       const pending = handler.uncommittedHeight;
       log({
-        level: pending === undefined ? "warn" : "error",
+        level: "warn",
         message:
           pending === undefined
             ? `connection #${id} closed; CometBFT has probably exited (it stops when any ABCI connection drops)`
-            : `connection #${id} closed with block ${pending} finalized but not committed; restart this process ` +
-              "(reopen the store) before restarting CometBFT, so its handshake replays that block",
+            : `connection #${id} closed with block ${pending} finalized but not committed; it is dropped when ` +
+              "CometBFT reconnects, and its handshake replays it",
       });
     });
   };
@@ -139,6 +160,7 @@ export function createAbciServer(components: AbciServerComponents, init: AbciSer
     connectionCount: () => connections.size,
     onFinalized: (l) => handler.onFinalized(l),
     onCommitted: (l) => handler.onCommitted(l),
+    onCheckTx: (l) => handler.onCheckTx(l),
   };
 }
 

@@ -26,6 +26,7 @@ import type { AppParams } from "./params.js";
 import { decodeParams, encodeParams, PARAMS_KEY } from "./paramsStore.js";
 import { StateOverlay } from "./state.js";
 import type { CommittedState } from "./store.js";
+import { createTxCache, type DecodedTx, type TxCache } from "./txCache.js";
 import type {
   AnteCheck,
   AnyMessageHandler,
@@ -44,6 +45,8 @@ export interface ApplicationComponents {
   readonly modules: readonly Module[];
   readonly fees: FeeCharger;
   readonly ante: readonly AnteCheck[];
+  /** Shared by validators hosted in one process (src/app/txCache.ts); a private one otherwise. */
+  readonly txCache?: TxCache;
 }
 
 export interface ApplicationInit {
@@ -75,7 +78,7 @@ interface CheckedTx {
  */
 export class Application implements AbciApplication {
   private readonly router = new Map<string, AnyMessageHandler>();
-  private readonly sigCache = new Map<string, true>();
+  private readonly txCache: TxCache;
   /**
    * Decode + stateless-check results and hashes, keyed by the bytes object itself. In-process
    * engines pass the same Uint8Array through CheckTx, PrepareProposal, ProcessProposal and
@@ -85,7 +88,6 @@ export class Application implements AbciApplication {
    */
   private readonly checked = new WeakMap<Uint8Array, CheckedTx>();
   private readonly hashes = new WeakMap<Uint8Array, Uint8Array>();
-  private readonly sigCacheSize: number;
   private params: AppParams | undefined;
   private lastHeight = 0n;
   private lastAppHash: Uint8Array = new Uint8Array(32);
@@ -108,16 +110,35 @@ export class Application implements AbciApplication {
         this.router.set(h.type, h);
       }
     }
-    this.sigCacheSize = init.sigCacheSize ?? 262_144;
-    const last = components.store.lastCommitted();
-    if (last) {
-      this.lastHeight = last.height;
-      this.lastAppHash = last.appHash;
-      this.lastTimeMs = last.timeMs;
-      const p = components.store.get(PARAMS_KEY);
-      if (p) this.params = decodeParams(p);
-    }
-    this.checkState = new StateOverlay(components.store);
+    this.txCache =
+      components.txCache ??
+      createTxCache(init.sigCacheSize !== undefined ? { verified: init.sigCacheSize } : {});
+    this.checkState = this.loadCommitted();
+  }
+
+  /**
+   * Forgets everything that is not durable: a block finalized but not committed, genesis writes
+   * waiting for block 1, and a check state built from a mempool that no longer exists. For a
+   * CometBFT that restarted while this process kept running: its handshake asks Info and replays
+   * from our last Commit, so the application must then be exactly what a fresh instance on the
+   * same store would be.
+   */
+  resetUncommitted(): void {
+    this.pending = undefined;
+    this.genesisOverlay = undefined;
+    this.checkState = this.loadCommitted();
+  }
+
+  /** Height, app hash, time and params as the store last committed them; a fresh check state. */
+  private loadCommitted(): StateOverlay {
+    const store = this.components.store;
+    const last = store.lastCommitted();
+    this.lastHeight = last?.height ?? 0n;
+    this.lastAppHash = last?.appHash ?? new Uint8Array(32);
+    this.lastTimeMs = last?.timeMs ?? 0n;
+    const p = last ? store.get(PARAMS_KEY) : undefined;
+    this.params = p ? decodeParams(p) : undefined;
+    return new StateOverlay(store);
   }
 
   get chainId(): string {
@@ -219,9 +240,14 @@ export class Application implements AbciApplication {
     return h;
   }
 
+  /** Whether these bytes' signature is known to verify (checked here or by a sharing instance). */
+  isVerified(hash: Uint8Array): boolean {
+    return this.txCache.isVerified(toHex(hash));
+  }
+
   /** Marks a hash as signature-verified (the engine verified it in parallel, e.g. a worker pool). */
   markVerified(hash: Uint8Array): void {
-    this.rememberVerified(toHex(hash));
+    this.txCache.markVerified(toHex(hash));
   }
 
   prepareProposal(req: ProposalRequest): readonly Uint8Array[] {
@@ -310,7 +336,6 @@ export class Application implements AbciApplication {
       try {
         const c = this.statelessCheck(raw);
         results[i] = this.executeChecked(overlay, block, c, true);
-        this.sigCache.delete(c.hashHex);
       } catch (err) {
         results[i] = failure(err, 0n);
       }
@@ -365,7 +390,7 @@ export class Application implements AbciApplication {
       const m = this.components.modules.find((x) => x.name === name);
       if (!m?.query) throw new ConsortiaError(AppErrors.QUERY_UNKNOWN_PATH, `no query path ${req.path}`);
       const state = this.genesisOverlay ?? this.components.store;
-      return ok(m.query(rest, req.params ?? {}, { state, height }), height);
+      return ok(m.query(rest, req.params ?? {}, { state, height, timeMs: this.lastTimeMs }), height);
     } catch (err) {
       const e = asConsortiaError(err);
       return { code: errorCodeInfo(e.code).num, errorCode: e.code, log: e.message, value: null, height };
@@ -397,17 +422,18 @@ export class Application implements AbciApplication {
         `transaction of ${raw.length} bytes exceeds ${params.maxTxBytes}`,
       );
     }
-    let tx: SignedTx;
-    try {
-      tx = decodeTx(raw, params.maxTxBytes);
-    } catch (err) {
-      // One stable code for "these bytes are not a transaction"; the codec's reason stays in details.
-      const e = asConsortiaError(err);
-      throw new ConsortiaError(AppErrors.TX_MALFORMED, `malformed transaction: ${e.message}`, {
-        reason: e.code,
-        ...e.details,
-      });
-    }
+    const hashHex = toHex(hash);
+    const cached = this.txCache.getDecoded(hashHex);
+    const d = cached ?? this.decodeAndVerify(raw, hashHex, params.maxTxBytes);
+    const handler = this.admitEnvelope(d.tx, raw.length);
+    const c: CheckedTx = { tx: d.tx, handler, msg: d.msg, sender: d.sender, hash, hashHex };
+    this.checked.set(raw, c);
+    return c;
+  }
+
+  /** Chain, message type and minimum fee: the envelope checks that depend on this chain's params. */
+  private admitEnvelope(tx: SignedTx, rawLength: number): AnyMessageHandler {
+    const params = this.appParams;
     if (tx.chainId !== this.init.chainId) {
       throw new ConsortiaError(AppErrors.TX_WRONG_CHAIN, `transaction is for chain ${tx.chainId}`, {
         expected: this.init.chainId,
@@ -416,13 +442,35 @@ export class Application implements AbciApplication {
     }
     const handler = this.router.get(tx.type);
     if (!handler) throw new ConsortiaError(AppErrors.TX_UNKNOWN_TYPE, `unknown transaction type ${tx.type}`);
-    const minFee = handler.feeExempt ? 0n : params.minFeeBase + params.minFeePerByte * BigInt(raw.length);
+    const minFee = handler.feeExempt ? 0n : params.minFeeBase + params.minFeePerByte * BigInt(rawLength);
     if (tx.fee < minFee) {
       throw new ConsortiaError(AppErrors.TX_FEE_TOO_LOW, `fee ${tx.fee} below minimum ${minFee}`, {
         fee: tx.fee.toString(),
         min: minFee.toString(),
       });
     }
+    return handler;
+  }
+
+  /**
+   * The bytes-only part of the stateless check: decode, message validation, signature. Cached by
+   * hash for every application sharing the TxCache; the order of checks (decode, chain, type, fee,
+   * message, signature) and so the error reported for a bad transaction is the same with or
+   * without a cache hit, because only transactions that passed all of them are cached.
+   */
+  private decodeAndVerify(raw: Uint8Array, hashHex: string, maxTxBytes: number): DecodedTx {
+    let tx: SignedTx;
+    try {
+      tx = decodeTx(raw, maxTxBytes);
+    } catch (err) {
+      // One stable code for "these bytes are not a transaction"; the codec's reason stays in details.
+      const e = asConsortiaError(err);
+      throw new ConsortiaError(AppErrors.TX_MALFORMED, `malformed transaction: ${e.message}`, {
+        reason: e.code,
+        ...e.details,
+      });
+    }
+    const handler = this.admitEnvelope(tx, raw.length);
     let msg: unknown;
     try {
       msg = decodeMessage(handler, tx.payload);
@@ -435,24 +483,15 @@ export class Application implements AbciApplication {
         e.details,
       );
     }
-    const hashHex = toHex(hash);
-    if (!this.sigCache.has(hashHex)) {
+    if (!this.txCache.isVerified(hashHex)) {
       if (!verifyWithDomain(tx.publicKey, DOMAIN_TX, txSignedPart(raw), txSignature(raw))) {
         throw new ConsortiaError(AppErrors.TX_BAD_SIGNATURE, "signature does not verify");
       }
-      this.rememberVerified(hashHex);
+      this.txCache.markVerified(hashHex);
     }
-    const c: CheckedTx = { tx, handler, msg, sender: addressFromPublicKey(tx.publicKey), hash, hashHex };
-    this.checked.set(raw, c);
-    return c;
-  }
-
-  private rememberVerified(hashHex: string): void {
-    if (this.sigCache.size >= this.sigCacheSize) {
-      const oldest = this.sigCache.keys().next().value;
-      if (oldest !== undefined) this.sigCache.delete(oldest);
-    }
-    this.sigCache.set(hashHex, true);
+    const d: DecodedTx = { tx, msg, sender: addressFromPublicKey(tx.publicKey) };
+    this.txCache.putDecoded(hashHex, d);
+    return d;
   }
 
   /** Ante checks, nonce and fee; on success the nonce is incremented (and, if charging, the fee paid). */

@@ -9,7 +9,6 @@ import { CodecErrors } from "./errors.js";
  */
 
 const textDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-const textEncoder = new TextEncoder();
 
 /** Exact-size unsigned LEB128 of a bigint: the hot path for nonces and balances (no growable buffer). */
 export function encodeUvarintBig(v: bigint): Uint8Array {
@@ -82,8 +81,12 @@ export class Writer {
     this.raw(bytes);
   }
 
+  /** UTF-8 written in place: TextEncoder.encode would allocate a copy per string (hot in block encoding). */
   string(s: string): void {
-    this.bytes(textEncoder.encode(s));
+    const n = Buffer.byteLength(s, "utf8");
+    this.uvarint(n);
+    this.ensure(n);
+    this.pos += this.buf.write(s, this.pos, n, "utf8");
   }
 
   /** A copy of the written bytes (the internal buffer is reused). */

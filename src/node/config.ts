@@ -51,6 +51,13 @@ const zPeer = z
 const cometbftFileSchema = z
   .object({
     rpcPort: zPort.optional(),
+    rpcMaxBatch: z.number().int().min(1).max(10_000).optional(),
+    rpcMaxBodyBytes: z
+      .number()
+      .int()
+      .min(1024 * 1024)
+      .max(1024 * 1024 * 1024)
+      .optional(),
     p2pHost: z.string().min(1).optional(),
     p2pPort: zPort.optional(),
     externalAddress: z.string().optional(),

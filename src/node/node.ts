@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { AbciLogger } from "../abci/log.js";
 import { Application } from "../app/application.js";
+import type { TxCache } from "../app/txCache.js";
 import { fromHex } from "../crypto/hash.js";
 import { createVerifyPool, type VerifyPool } from "../crypto/verifyPool.js";
 import { CometErrors } from "../engine/cometbft/errors.js";
@@ -20,7 +21,12 @@ export interface NodeComponents {
   readonly timers?: Timers;
   /** A verify pool shared by several nodes in one process (devnet); the node does not close it. */
   readonly verifyPool?: VerifyPool;
-  /** Engine "cometbft": the CometBFT process exited on its own. Default: a line on stderr. */
+  /**
+   * Verified signatures and decoded transactions shared by several nodes in one process (devnet):
+   * each transaction is then checked once per process, not once per hosted validator.
+   */
+  readonly txCache?: TxCache;
+  /** Engine "cometbft": CometBFT exited and its bounded restarts are spent. Default: a line on stderr. */
   readonly onEngineExit?: (err: ConsortiaError) => void;
 }
 
@@ -76,7 +82,10 @@ export async function startNode(
   let pool: VerifyPool | undefined;
   let comet: CometRuntime | undefined;
   try {
-    const app = new Application({ store, ...defaultModules() }, { chainId: genesis.chainId });
+    const app = new Application(
+      { store, ...defaultModules(), ...(components.txCache ? { txCache: components.txCache } : {}) },
+      { chainId: genesis.chainId },
+    );
     pool =
       shared ??
       (options.verifyThreads > 0 ? createVerifyPool({ threads: options.verifyThreads }) : undefined);

@@ -131,6 +131,8 @@ export function renderConfigToml(input: CometConfigInput): string {
     "[rpc]",
     "# Loopback only: the node's own application is the only client.",
     `laddr = ${str(`tcp://127.0.0.1:${o.rpcPort}`)}`,
+    `max_request_batch_size = ${o.rpcMaxBatch}`,
+    `max_body_bytes = ${o.rpcMaxBodyBytes}`,
     "",
     "[p2p]",
     `laddr = ${str(`tcp://${o.p2pHost}:${o.p2pPort}`)}`,

@@ -40,6 +40,16 @@ export interface CometMempoolOptions {
 export interface CometbftOptions {
   /** RPC port, always on 127.0.0.1: only this node's own application talks to it. */
   readonly rpcPort: number;
+  /**
+   * Requests per JSON-RPC batch (CometBFT `rpc.max_request_batch_size`, default 10). The engine
+   * submits transactions in batches of this size (docs/consensus.md "Submission path").
+   */
+  readonly rpcMaxBatch: number;
+  /**
+   * Largest RPC request body (`rpc.max_body_bytes`, CometBFT default 1 MB, which a single
+   * base64-encoded transaction near max_tx_bytes would already exceed).
+   */
+  readonly rpcMaxBodyBytes: number;
   /** Address the peer-to-peer listener binds: 127.0.0.1 for one machine, 0.0.0.0 across institutions. */
   readonly p2pHost: string;
   readonly p2pPort: number;
@@ -114,6 +124,8 @@ export const wanTimeouts: CometTimeouts = {
 
 export const defaultCometbftOptions: CometbftOptions = {
   rpcPort: 26_657,
+  rpcMaxBatch: 500,
+  rpcMaxBodyBytes: 16 * 1024 * 1024,
   p2pHost: "127.0.0.1",
   p2pPort: 26_656,
   externalAddress: "",

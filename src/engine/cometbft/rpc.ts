@@ -226,18 +226,65 @@ export class CometRpc {
     return { count: Number(r.total), bytes: r.total_bytes };
   }
 
+  /**
+   * broadcast_tx_async for many transactions in ONE HTTP request (a JSON-RPC batch, which CometBFT
+   * runs sequentially in array order, so each sender's nonce order survives). Each element answers
+   * as soon as the transaction is queued for CheckTx; the verdict itself arrives over ABCI. Per
+   * element: undefined = queued, else CometBFT's refusal (full, duplicate, too large) as COMET_RPC_ERROR.
+   */
+  async broadcastTxAsyncBatch(txs: readonly Uint8Array[]): Promise<(ConsortiaError | undefined)[]> {
+    if (txs.length === 0) return [];
+    const first = this.nextId;
+    this.nextId += txs.length;
+    const body = txs.map((tx, i) => ({
+      jsonrpc: "2.0",
+      id: first + i,
+      method: "broadcast_tx_async",
+      params: { tx: b64(tx) },
+    }));
+    const json = await this.post(JSON.stringify(body), "broadcast_tx_async", this.timeoutMs);
+    const parsed = z.array(envelope).safeParse(json);
+    if (!parsed.success) throw badResponse("broadcast_tx_async", parsed.error);
+    const out: (ConsortiaError | undefined)[] = new Array(txs.length);
+    let answered = 0;
+    for (const env of parsed.data) {
+      const i = Number(env.id) - first;
+      if (!Number.isInteger(i) || i < 0 || i >= txs.length || out[i] !== undefined) continue;
+      answered++;
+      out[i] = env.error ? rpcError("broadcast_tx_async", env.error) : undefined;
+    }
+    if (answered !== txs.length) {
+      throw new ConsortiaError(
+        CometErrors.COMET_RPC_BAD_RESPONSE,
+        `CometBFT RPC broadcast_tx_async answered ${answered} of ${txs.length} batched requests`,
+        { method: "broadcast_tx_async", answered, sent: txs.length },
+      );
+    }
+    return out;
+  }
+
   private async call<M extends Method>(
     method: M,
     params: Record<string, unknown>,
     timeoutMs = this.timeoutMs,
   ): Promise<RpcResult<M>> {
     const id = this.nextId++;
+    const json = await this.post(JSON.stringify({ jsonrpc: "2.0", id, method, params }), method, timeoutMs);
+    const env = envelope.safeParse(json);
+    if (!env.success) throw badResponse(method, env.error);
+    if (env.data.error) throw rpcError(method, env.data.error);
+    const r = schemas[method].safeParse(env.data.result);
+    if (!r.success) throw badResponse(method, r.error);
+    return r.data as RpcResult<M>;
+  }
+
+  private async post(body: string, method: string, timeoutMs: number): Promise<unknown> {
     let res: Response;
     try {
       res = await fetch(this.url, {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ jsonrpc: "2.0", id, method, params }),
+        body,
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (err) {
@@ -256,9 +303,8 @@ export class CometRpc {
         { cause: err },
       );
     }
-    let json: unknown;
     try {
-      json = await res.json();
+      return await res.json();
     } catch (err) {
       throw new ConsortiaError(
         CometErrors.COMET_RPC_BAD_RESPONSE,
@@ -267,20 +313,18 @@ export class CometRpc {
         { cause: err },
       );
     }
-    const env = envelope.safeParse(json);
-    if (!env.success) throw badResponse(method, env.error);
-    if (env.data.error) {
-      const e = env.data.error;
-      throw new ConsortiaError(
-        CometErrors.COMET_RPC_ERROR,
-        `CometBFT RPC ${method}: ${e.message}${e.data ? `: ${e.data}` : ""}`,
-        { method, rpcCode: e.code, data: e.data ?? "" },
-      );
-    }
-    const r = schemas[method].safeParse(env.data.result);
-    if (!r.success) throw badResponse(method, r.error);
-    return r.data as RpcResult<M>;
   }
+}
+
+function rpcError(
+  method: string,
+  e: { code: number; message: string; data?: string | undefined },
+): ConsortiaError {
+  return new ConsortiaError(
+    CometErrors.COMET_RPC_ERROR,
+    `CometBFT RPC ${method}: ${e.message}${e.data ? `: ${e.data}` : ""}`,
+    { method, rpcCode: e.code, data: e.data ?? "" },
+  );
 }
 
 function badResponse(method: string, error: z.ZodError): ConsortiaError {

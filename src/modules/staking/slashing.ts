@@ -37,8 +37,9 @@ export interface SlashOutcome {
  * Applies one piece of duplicate-vote evidence: burns slashFractionDoubleSignBp of the self-bond,
  * of every delegation, and of every unbonding entry created at or after the infraction height
  * (that stake was bonded when the validator equivocated), then jails the validator. Evidence of
- * another type, for an unknown validator, or for a (validator, height) already slashed is ignored,
- * so CometBFT re-reporting the same equivocation costs nothing twice.
+ * another type, for an unknown validator, for a (validator, height) already slashed, or for an
+ * infraction at or before the height the validator was jailed at is ignored, so CometBFT
+ * re-reporting the same equivocation costs nothing twice.
  */
 export function applyEvidence(
   state: KvStore,
@@ -50,6 +51,10 @@ export function applyEvidence(
   const cons = m.validatorAddress;
   const v = getValidator(state, cons);
   if (!v) return undefined;
+  // One equivocation incident is punished once: CometBFT commits evidence for every height the
+  // double signer signed twice before its removal takes effect, and those all predate the jailing
+  // (Cosmos SDK tombstones for the same reason). A later, new infraction would still count.
+  if (v.jailed && m.height <= v.jailedHeight) return undefined;
   const mark = slashedKey(cons, m.height);
   if (state.get(mark) !== undefined) return undefined;
   state.set(mark, ONE);

@@ -42,6 +42,7 @@ function harness(broadcast: Broadcast, clock = new ManualClock(0)) {
       app: { height: 7n, txHashOf: (raw) => sha256(raw), markVerified: () => undefined },
       rpc: {
         broadcastTxSync: broadcast,
+        broadcastTxAsyncBatch: async (txs) => txs.map(() => undefined),
         numUnconfirmedTxs: async () => {
           mempoolCalls++;
           return { count: 3, bytes: 300n };
@@ -262,4 +263,70 @@ test("real cometbft (2 validators): submit → waitForCommit, duplicate and malf
     if (nonce !== "4") await new Promise((r) => setTimeout(r, 100));
   }
   assert.equal(nonce, "4", "the other node executed all four transfers");
+});
+
+test("async batches: one RPC per batch in input order, verdicts from CheckTx, refusals and timeouts typed", async () => {
+  let listener: ((r: { hash: Uint8Array; code: number; errorCode: string; log: string }) => void) | undefined;
+  const batches: number[] = [];
+  const seen: string[] = [];
+  const clock = new ManualClock(0);
+  const engine = new CometEngine(
+    {
+      app: { height: 1n, txHashOf: (raw) => sha256(raw), markVerified: () => undefined },
+      rpc: {
+        broadcastTxSync: async () => {
+          throw new ConsortiaError(CommonErrors.INTERNAL, "the async path must not use broadcast_tx_sync");
+        },
+        // Like CometBFT: elements run in array order; a duplicate is refused at once; CheckTx
+        // verdicts arrive later over ABCI. Tx "tx-9-*" gets no verdict at all.
+        broadcastTxAsyncBatch: async (txs) => {
+          batches.push(txs.length);
+          return txs.map((raw) => {
+            const name = Buffer.from(raw.subarray(0, raw.length - 96)).toString();
+            if (seen.includes(name)) return rpcError("tx already exists in cache");
+            seen.push(name);
+            setImmediate(() => {
+              if (name.startsWith("tx-9-")) return;
+              const bad = name === "tx-2-1";
+              listener?.({
+                hash: sha256(raw),
+                code: bad ? 402 : 0,
+                errorCode: bad ? "TX_BAD_NONCE" : "",
+                log: "",
+              });
+            });
+            return undefined;
+          });
+        },
+        numUnconfirmedTxs: async () => ({ count: 0, bytes: 0n }),
+      },
+      committed: { onCommitted: () => () => undefined },
+      checked: {
+        onCheckTx(l) {
+          listener = l;
+          return () => {
+            listener = undefined;
+          };
+        },
+      },
+      clock,
+      timers: {
+        setTimeout: (fn, ms) => setTimeout(fn, ms / 1000),
+        clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+      },
+    },
+    { maxBatch: 4, checkTimeoutMs: 50_000 },
+  );
+  const raws = [fakeTx(1, 0), fakeTx(1, 1), fakeTx(2, 0), fakeTx(2, 1), fakeTx(1, 0), fakeTx(9, 0)];
+  const res = await engine.submitBatch(raws);
+  assert.deepEqual(batches, [4, 2], "two JSON-RPC batches of at most maxBatch");
+  assert.deepEqual(seen, ["tx-1-0", "tx-1-1", "tx-2-0", "tx-2-1", "tx-9-0"], "input order preserved");
+  assert.deepEqual(
+    res.map((r) => r.errorCode),
+    ["", "", "", "TX_BAD_NONCE", "MEMPOOL_DUPLICATE", "ENGINE_TIMEOUT"],
+  );
+  assert.equal(engine.isPending(toHex(sha256(raws[0]!))), true, "accepted ones count as pending");
+  assert.equal(engine.isPending(toHex(sha256(raws[3]!))), false, "refused ones do not");
+  await engine.stop();
+  assert.equal(listener, undefined, "stop unsubscribes from CheckTx verdicts");
 });
