@@ -31,6 +31,8 @@ export interface Route {
   readonly responses: readonly ResponseDoc[];
   /** Error codes the route answers with besides the generic ones (documentation). */
   readonly errors: readonly string[];
+  /** Largest request body for this route when it differs from the API's bodyLimit (uploads). */
+  readonly bodyLimit?: number;
   run(raw: RawInput, ctx: ApiContext, http: HttpHandles): Promise<RouteReply>;
 }
 
@@ -56,6 +58,7 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   readonly body?: B;
   readonly responses: readonly ResponseDoc[];
   readonly errors?: readonly string[];
+  readonly bodyLimit?: number;
   handler(
     input: { params: z.output<P>; query: z.output<Q>; body: z.output<B> },
     ctx: ApiContext,
@@ -77,6 +80,7 @@ export function defineRoute<
     ...(spec.body ? { body: spec.body } : {}),
     responses: spec.responses,
     errors: spec.errors ?? [],
+    ...(spec.bodyLimit !== undefined ? { bodyLimit: spec.bodyLimit } : {}),
     async run(raw, ctx, http) {
       const params = validate(spec.params ?? emptySchema, raw.params ?? {}, "params") as z.output<P>;
       const query = validate(spec.query ?? emptySchema, raw.query ?? {}, "query") as z.output<Q>;

@@ -20,6 +20,10 @@ export interface ApiServerDeps {
   readonly events?: Partial<EventHubOptions>;
   /** Where unexpected (500) errors go; their details never reach the client. Default: stderr. */
   readonly onInternalError?: (err: unknown) => void;
+  /** Routes of node services (e.g. the health-record service), documented in OpenAPI like ours. */
+  readonly extraRoutes?: readonly Route[];
+  /** Raw fastify registrations that are not JSON routes (e.g. the IPFS trustless gateway). */
+  readonly plugins?: readonly ((f: FastifyInstance) => void)[];
 }
 
 export interface ApiServer {
@@ -52,7 +56,7 @@ export function createApiServer(deps: ApiServerDeps, opts: ApiOptions): ApiServe
   });
   const events = createEventHub(deps.timers ?? systemTimers, { ...defaultEventHubOptions, ...deps.events });
   const ctx: ApiContext = { node, opts, clock, metrics, events };
-  const routes: Route[] = [...apiRoutes];
+  const routes: Route[] = [...apiRoutes, ...(deps.extraRoutes ?? [])];
   routes.push(openApiRoute(() => routes, { title: "Consortia node API", version: "1" }));
 
   const registered: Array<{ method: string; url: string }> = [];
@@ -143,10 +147,12 @@ export function createApiServer(deps: ApiServerDeps, opts: ApiOptions): ApiServe
       });
       void reply.code(out.status).type(JSON_TYPE).send(toJsonText(out.body));
     });
+    for (const plugin of deps.plugins ?? []) plugin(f);
     for (const route of routes) {
       f.route({
         method: route.method,
         url: route.url,
+        ...(route.bodyLimit !== undefined ? { bodyLimit: route.bodyLimit } : {}),
         handler: async (req, reply) => {
           const out = await route.run({ params: req.params, query: req.query, body: req.body }, ctx, {
             req,

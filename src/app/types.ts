@@ -90,6 +90,8 @@ export function defineMessage<M>(h: MessageHandler<M>): AnyMessageHandler {
 export interface QueryContext {
   readonly state: KvReader;
   readonly height: bigint;
+  /** Block time of `height` (ms); absent where the caller has no block (queries that need it refuse). */
+  readonly timeMs?: bigint;
 }
 
 export interface Module<G = unknown> {

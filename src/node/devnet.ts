@@ -24,9 +24,12 @@ import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
 import { type ApiServer, createApiServer } from "../api/server.js";
+import { createTxCache } from "../app/txCache.js";
 import type { RandomBytes } from "../crypto/ed25519.js";
 import { SCRYPT_INSECURE_FAST } from "../crypto/keystore.js";
+import { readKeystoreFile } from "../crypto/keystoreFile.js";
 import { createVerifyPool, type VerifyPool } from "../crypto/verifyPool.js";
+import { type AttachedEhr, attachEhr } from "../ehr/attach.js";
 import { CometErrors } from "../engine/cometbft/errors.js";
 import { nodeIdFromPublicKey, peerAddress } from "../engine/cometbft/files.js";
 import { ConsortiaError } from "../errors.js";
@@ -242,11 +245,19 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
   }
 
   const pool: VerifyPool = createVerifyPool({ threads: Math.min(2, availableParallelism()) });
-  const started: { entry: Manifest["nodes"][number]; node: ConsortiaNode; api: ApiServer; url: string }[] =
-    [];
+  // Validators in one process share what they learn from a transaction's bytes (src/app/txCache.ts).
+  const txCache = createTxCache();
+  const started: {
+    entry: Manifest["nodes"][number];
+    node: ConsortiaNode;
+    api: ApiServer;
+    url: string;
+    ehr: AttachedEhr | undefined;
+  }[] = [];
   const stopAll = async () => {
     await Promise.all(started.map((s) => s.api.stop().catch(() => undefined)));
     await Promise.all(started.map((s) => s.node.stop().catch(() => undefined)));
+    await Promise.all(started.map((s) => s.ehr?.close().catch(() => undefined)));
     started.length = 0;
     await pool.close();
   };
@@ -265,15 +276,27 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
       const options = loadNodeOptions(entry.home);
       const node = await startNode(entry.home, options, {
         verifyPool: pool,
+        txCache,
         onEngineExit: (err) =>
           opts.onNodeExit ? opts.onNodeExit(entry.name, err) : log(`devnet: ${entry.name}: ${err.message}`),
       });
-      const api = createApiServer({ node }, options.api);
+      let ehr: AttachedEhr | undefined;
       try {
+        // Every devnet validator is also a record-holding institution (docs/records.md).
+        const key = await readKeystoreFile(
+          join(entry.home, "keys", "validator.keystore.json"),
+          DEVNET_PASSWORD,
+        );
+        ehr = await attachEhr(node, { secretKey: key.secretKey, publicKey: key.publicKey });
+        const api = createApiServer(
+          { node, ...(ehr ? { extraRoutes: ehr.routes, plugins: ehr.plugins } : {}) },
+          options.api,
+        );
         const { url } = await api.start();
-        started.push({ entry, node, api, url });
+        started.push({ entry, node, api, url, ehr });
       } catch (err) {
         await node.stop();
+        await ehr?.close();
         throw err;
       }
     };
@@ -289,6 +312,8 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
       opts.readyTimeoutMs ?? 60_000 + 2000 * n,
       aborted,
     );
+    // Each holder publishes its encryption key and endpoint, so requesters can find and reach it.
+    await Promise.all(started.map((s) => s.ehr?.service.ensureProfile(s.url)));
   } catch (err) {
     await stopAll();
     if (temporary) rmSync(dir, { recursive: true, force: true });

@@ -20,7 +20,6 @@ import {
 import { type DagBlock, walkDag } from "./dag.js";
 import { OffchainErrors } from "./errors.js";
 import { CAR_MEDIA_TYPE, RAW_MEDIA_TYPE } from "./gateway.js";
-import { createMemoryBlockstore } from "./memoryBlockstore.js";
 import { type CidInput, DEFAULT_MAX_CAT_BYTES } from "./store.js";
 import { exportFile } from "./unixfs.js";
 
@@ -395,8 +394,15 @@ export async function fetchFromHolder(
       },
     };
     for await (const b of walkDag(source, root)) dag.set(blockKeyHex(b.cid), b);
-    const target = opts.blockstore ?? createMemoryBlockstore();
-    for (const b of dag.values()) await target.put(b.cid, b.bytes);
+    // Every block was verified against its CID as it arrived; reassembling from a blockstore
+    // would hash it twice more (put and get), which is most of a fetch's CPU for large files.
+    let target: Pick<BlockStore, "get">;
+    if (opts.blockstore) {
+      for (const b of dag.values()) await opts.blockstore.put(b.cid, b.bytes);
+      target = opts.blockstore;
+    } else {
+      target = { get: async (c: CID) => source.get(c) };
+    }
     const bytes = await exportFile(root, target, maxBytes);
     return { cid: root, bytes, blocks: dag.size, transferredBytes: s.transferred };
   } catch (err) {

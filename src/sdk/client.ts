@@ -57,6 +57,8 @@ export interface ConsortiaClient {
   query(path: string, params?: Readonly<Record<string, string>>): Promise<QueryResultJson>;
   metrics(): Promise<string>;
   openapi(): Promise<Record<string, unknown>>;
+  /** Any other JSON route (node services such as /ehr/...); API errors become ConsortiaErrors. */
+  request(method: "GET" | "POST", path: string, body?: unknown): Promise<unknown>;
   /**
    * Reads the event stream until the server ends it (resolves) or `signal` aborts (resolves).
    * Throws when the stream cannot be opened or breaks, and rethrows what `onEvent` throws.
@@ -139,6 +141,7 @@ export function createClient(baseUrl: string, opts: ClientOptions = {}): Consort
 
   const client = {
     baseUrl: base,
+    request: (method: "GET" | "POST", path: string, body?: unknown) => call<unknown>(method, path, body),
     health: () => call<Health>("GET", "/health"),
     chain: () => call<ChainInfo>("GET", "/chain"),
     submitTx(raw: Uint8Array, o: { wait?: "none" | "commit" } = {}) {

@@ -10,15 +10,23 @@ export function registerDemoCommand(program: Command): void {
   program
     .command("demo")
     .description(
-      "Create a fresh local network, run the walk-through scenario (register, transfer, verify a receipt), keep it running until Ctrl-C",
+      "Start a fresh consortium of validators on this machine (CometBFT + Consortia each), run the walk-through scenario, keep it running until Ctrl-C",
     )
     .option("--home <dir>", "network directory (default: a new temporary directory)")
     .option("--preset <name>", "healthchain | energy | spds", "healthchain")
-    .option("--api-port <port>", "API port of the first node (0 = any free port)", "26680")
+    .option("--validators <n>", "validators to start", "4")
+    .option("--base-port <port>", "first of 4 ports per validator (0 = any free block)", "0")
     .option("--exit", "stop the network after the scenario instead of waiting for Ctrl-C")
     .option("--json", "print the scenario report as JSON")
     .action(
-      async (opts: { home?: string; preset: string; apiPort: string; exit?: boolean; json?: boolean }) => {
+      async (opts: {
+        home?: string;
+        preset: string;
+        validators: string;
+        basePort: string;
+        exit?: boolean;
+        json?: boolean;
+      }) => {
         try {
           if (!isPresetName(opts.preset)) {
             throw new ConsortiaError(
@@ -32,10 +40,12 @@ export function registerDemoCommand(program: Command): void {
           const demo = await startDemo({
             ...(opts.home !== undefined ? { home: opts.home } : {}),
             preset: opts.preset,
-            apiPort: intFlag(opts.apiPort, "--api-port", 0, 65_535),
+            validators: intFlag(opts.validators, "--validators", 1, 64),
+            basePort: intFlag(opts.basePort, "--base-port", 0, 65_535),
             log,
           });
-          if (opts.json) printJson(demo.report);
+          if (opts.json)
+            printJson({ ...demo.report, ehr: demo.ehr ? { ...demo.ehr, keys: undefined } : null });
           for (const n of demo.nodes) process.stdout.write(`api: ${n.apiUrl}\n`);
           if (opts.exit) {
             await demo.stop();
