@@ -1,5 +1,6 @@
 import { addressFromPublicKey, formatAddress, generateKeyPair, type KeyPair } from "../crypto/ed25519.js";
 import { fromHex, sha256 } from "../crypto/hash.js";
+import { isConsortiaError } from "../errors.js";
 import { verifyReceipt } from "../ledger/receipt.js";
 import { createClient } from "../sdk/client.js";
 import { signAndSubmit, throwIfFailed } from "../sdk/send.js";
@@ -96,7 +97,8 @@ export async function runScenario(
   log(`    committed in block ${fee.committed?.height}`);
 
   log("4/5 fetch the payment's receipt and verify it offline against a block hash from another node");
-  const receipt = await first.getReceipt(fee.hash);
+  // The payment went through the last node; the first may still be a block behind, so wait for it.
+  const receipt = await eventually(() => first.getReceipt(fee.hash));
   const block = await last.getBlock(BigInt(fee.committed!.height));
   const v = verifyReceipt(receipt, { trustedHeaderHash: fromHex(block.hash.toLowerCase()), chainId });
   log(
@@ -124,4 +126,17 @@ export async function runScenario(
     balances,
     supply,
   };
+}
+
+/** Retries a read for up to 10 s while the node answers "not there yet" (another node is ahead). */
+async function eventually<T>(read: () => Promise<T>): Promise<T> {
+  for (let i = 0; ; i++) {
+    try {
+      return await read();
+    } catch (err) {
+      const notYet = isConsortiaError(err) && (err.code === "TX_NOT_FOUND" || err.code === "BLOCK_NOT_FOUND");
+      if (!notYet || i >= 200) throw err;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
 }
