@@ -11,6 +11,11 @@ function errnoOf(err: unknown): string | null {
 
 /** Reads a UTF-8 file named by `flag`, refusing files over `maxBytes` before reading them. */
 export async function readInputFile(path: string, flag: string, maxBytes: number): Promise<string> {
+  return Buffer.from(await readInputBytes(path, flag, maxBytes)).toString("utf8");
+}
+
+/** Reads a file's bytes as they are (records, attachments), with readInputFile's checks. */
+export async function readInputBytes(path: string, flag: string, maxBytes: number): Promise<Uint8Array> {
   try {
     const st = await stat(path);
     if (!st.isFile()) {
@@ -32,7 +37,7 @@ export async function readInputFile(path: string, flag: string, maxBytes: number
         },
       );
     }
-    return await readFile(path, "utf8");
+    return new Uint8Array(await readFile(path));
   } catch (err) {
     if (err instanceof ConsortiaError) throw err;
     throw new ConsortiaError(
@@ -70,7 +75,7 @@ export async function assertWritable(path: string, flag: string, overwrite: bool
 /** Writes via a temporary file and rename, so a reader never sees half a file. */
 export async function writeOutputFile(
   path: string,
-  text: string,
+  text: string | Uint8Array,
   opts: { flag: string; overwrite: boolean; mode?: number },
 ): Promise<void> {
   await assertWritable(path, opts.flag, opts.overwrite);

@@ -48,6 +48,7 @@ const MIN_SALT_BYTES = 16;
 const MAX_SALT_BYTES = 64;
 const MAX_SUBJECT_ID_CHARS = 1024;
 const MAX_REGISTRY_BYTES = 256 * 1024 * 1024;
+const NOT_BEFORE_SLACK_MS = 3_600_000n;
 const DAY_MS = 86_400_000n;
 /** Same bounds as keystore files: a crafted registry cannot make scrypt allocate gigabytes. */
 const MAX_SCRYPT_MEMORY = 256 * 1024 * 1024;
@@ -507,7 +508,9 @@ export async function issueWallet(req: IssueWalletRequest): Promise<IssuedWallet
   }
   const salt = req.salt ?? (req.registry?.randomBytes ?? nodeRandomBytes)(WALLET_SALT_BYTES);
   const subject = pseudonymousSubject(req.subjectId, salt);
-  const notBeforeMs = BigInt(req.nowMs);
+  // Valid from an hour ago: the chain judges admission against the last block's time, which on
+  // an idle chain (no empty blocks) or across clock skew lags the CA's clock.
+  const notBeforeMs = BigInt(req.nowMs) - NOT_BEFORE_SLACK_MS;
   const notAfterMs = notBeforeMs + BigInt(req.validDays) * DAY_MS;
   const certificate = issueCertificate(req.caSecretKey, {
     chainId: req.chainId,
