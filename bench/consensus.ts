@@ -1,4 +1,5 @@
 import { availableParallelism, loadavg } from "node:os";
+import { readNonce } from "../src/app/nonce.js";
 import { addressFromPublicKey, generateKeyPair, type KeyPair } from "../src/crypto/ed25519.js";
 import { sha256, toHex } from "../src/crypto/hash.js";
 import { measureVerifyThroughput } from "../src/crypto/verifyPool.js";
@@ -87,10 +88,12 @@ export async function runConsensusBench(o: ConsensusBenchOptions): Promise<Conse
     );
     await commitAll(engine0, regs);
     const funder = material.validators[0]!;
+    // The institution's record service may already have used nonces (it publishes its profile).
+    const first = readNonce(nodes[0]!.store, funder.address);
     const funding = senders.map((k, i) =>
       buildTransfer(
         funder.keys.secretKey,
-        { chainId, nonce: BigInt(i), fee: 0n },
+        { chainId, nonce: first + BigInt(i), fee: 0n },
         addressFromPublicKey(k.publicKey),
         10n ** 9n,
       ),
