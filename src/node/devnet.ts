@@ -32,7 +32,7 @@ import { createVerifyPool, type VerifyPool } from "../crypto/verifyPool.js";
 import { type AttachedEhr, attachEhr } from "../ehr/attach.js";
 import { CometErrors } from "../engine/cometbft/errors.js";
 import { nodeIdFromPublicKey, peerAddress } from "../engine/cometbft/files.js";
-import { ConsortiaError } from "../errors.js";
+import { asConsortiaError, ConsortiaError } from "../errors.js";
 import {
   type CometNodePorts,
   configureCometNode,
@@ -313,7 +313,28 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
       aborted,
     );
     // Each holder publishes its encryption key and endpoint, so requesters can find and reach it.
-    await Promise.all(started.map((s) => s.ehr?.service.ensureProfile(s.url)));
+    // A few at a time and retried: 51 validators on two cores answer slowly at startup, and a
+    // holder without a profile is a degraded node, not a reason to tear the devnet down.
+    const pending = started.filter((s) => s.ehr !== undefined);
+    const publish = async () => {
+      for (let s = pending.shift(); s !== undefined; s = pending.shift()) {
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await s.ehr!.service.ensureProfile(s.url);
+            break;
+          } catch (err) {
+            if (attempt >= 3) {
+              log(
+                `devnet: ${s.entry.name}: record service profile not published: ${asConsortiaError(err).message}`,
+              );
+              break;
+            }
+            await new Promise((r) => setTimeout(r, 500 * attempt));
+          }
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(4, pending.length) }, publish));
   } catch (err) {
     await stopAll();
     if (temporary) rmSync(dir, { recursive: true, force: true });
