@@ -82,3 +82,34 @@ export function urlFlag(value: string, flag: string): string {
   }
   return value.replace(/\/+$/, "");
 }
+
+/** A comma-separated list of decimal integers, each in [min, max], e.g. "2,4,6". */
+export function intListFlag(value: string, flag: string, min: number, max: number, maxItems = 100): number[] {
+  const items = value.split(",").map((v) => v.trim());
+  if (items.length === 0 || items.length > maxItems || items.some((v) => v === "")) {
+    throw invalidFlag(flag, `must be a comma-separated list of 1..${maxItems} integers`, value);
+  }
+  return items.map((v) => intFlag(v, flag, min, max));
+}
+
+const SIZE_UNITS: Readonly<Record<string, number>> = {
+  "": 1,
+  B: 1,
+  KiB: 1024,
+  MiB: 1024 ** 2,
+  GiB: 1024 ** 3,
+};
+
+/** A byte size: an integer with an optional binary unit (B, KiB, MiB, GiB), e.g. "1MiB", "65536". */
+export function sizeFlag(value: string, flag: string, min: number, max: number): number {
+  const m = /^(0|[1-9][0-9]{0,15})(B|KiB|MiB|GiB)?$/.exec(value);
+  const unit = SIZE_UNITS[m?.[2] ?? ""];
+  if (m === null || unit === undefined) {
+    throw invalidFlag(flag, "must be a size like 65536, 64KiB or 1MiB", value);
+  }
+  const n = Number(m[1]) * unit;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw invalidFlag(flag, `must be in ${min}..${max} bytes`, value);
+  }
+  return n;
+}

@@ -119,6 +119,7 @@ export function localCometOptions(n: number): Partial<CometbftOptions> {
   return {
     timeouts: localTimeoutsFor(n),
     gossipSleepMs: n > 16 ? 200 : 100,
+    flushThrottleMs: n > 16 ? 100 : 10,
     goMaxProcs: n > 8 ? 1 : 0,
     startTimeoutMs: 60_000 + 2000 * n,
   };

@@ -144,6 +144,7 @@ export function renderConfigToml(input: CometConfigInput): string {
     `pex = ${o.pex}`,
     `addr_book_strict = ${o.addrBookStrict}`,
     `allow_duplicate_ip = ${o.allowDuplicateIp}`,
+    `flush_throttle_timeout = ${str(dur(o.flushThrottleMs))}`,
     "",
     "[mempool]",
     `recheck = ${o.mempool.recheck}`,

@@ -243,7 +243,8 @@ export class CometRpc {
       params: { tx: b64(tx) },
     }));
     const json = await this.post(JSON.stringify(body), "broadcast_tx_async", this.timeoutMs);
-    const parsed = z.array(envelope).safeParse(json);
+    // CometBFT answers a one-element batch with the bare response object, not an array.
+    const parsed = z.array(envelope).safeParse(Array.isArray(json) ? json : [json]);
     if (!parsed.success) throw badResponse("broadcast_tx_async", parsed.error);
     const out: (ConsortiaError | undefined)[] = new Array(txs.length);
     let answered = 0;
