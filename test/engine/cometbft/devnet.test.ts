@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
+import { readNonce } from "../../../src/app/nonce.js";
 import { toHex } from "../../../src/crypto/hash.js";
 import { CometRpc } from "../../../src/engine/cometbft/rpc.js";
 import { type Devnet, startDevnet } from "../../../src/node/devnet.js";
@@ -39,7 +40,8 @@ test("4-validator devnet: a transfer sent to node 2 commits on all 4 with one bl
   const [from, , , to] = m.validators;
   const raw = buildTransfer(
     from!.keys.secretKey,
-    { chainId: m.chainId, nonce: 0n, fee: 1n },
+    // Each validator's record service already used nonces (it publishes its profile at startup).
+    { chainId: m.chainId, nonce: readNonce(net.nodes[0]!.node.store, from!.address), fee: 1n },
     to!.address,
     1234n,
   );
