@@ -4,7 +4,7 @@
  * through the public API of the nodes and the holders' own endpoints, like a real client would.
  */
 import { addressFromPublicKey, formatAddress, generateKeyPair, type KeyPair } from "../crypto/ed25519.js";
-import { fromHex, sha256 } from "../crypto/hash.js";
+import { fromHex } from "../crypto/hash.js";
 import { isConsortiaError } from "../errors.js";
 import type { ConsortiaClient } from "../sdk/client.js";
 import { createClient } from "../sdk/client.js";
@@ -19,7 +19,7 @@ import {
 import { buildAddUser } from "../sdk/ehrTx.js";
 import { signAndSubmit, throwIfFailed } from "../sdk/send.js";
 import { buildRegister, buildTransfer } from "../sdk/tx.js";
-import { issueCertificate, type NetworkMaterial } from "./network.js";
+import { issueDemoCertificate, type NetworkMaterial } from "./network.js";
 
 export interface EhrScenarioReport {
   readonly recordId: string;
@@ -66,15 +66,7 @@ export async function runEhrScenario(
   const now = BigInt(Date.now());
   const serialBase = now * 10n + 5n;
   const certify = (k: KeyPair, role: "patient" | "doctor", serial: bigint) =>
-    issueCertificate(material.ca.secretKey, {
-      chainId,
-      serial,
-      subjectPublicKey: k.publicKey,
-      subject: sha256(k.publicKey),
-      role,
-      notBeforeMs: now - 60_000n,
-      notAfterMs: now + 365n * 86_400_000n,
-    });
+    issueDemoCertificate(material.ca.secretKey, chainId, k.publicKey, role, serial, now);
 
   const patient = generateKeyPair();
   const a = generateKeyPair();

@@ -156,6 +156,30 @@ export interface CertificateRequest {
   readonly notAfterMs: bigint;
 }
 
+/**
+ * A one-year certificate for a demo or benchmark user, valid from a minute ago, with the
+ * pseudonymous subject sha256(public key): the CA keeps the real identity off chain
+ * (docs/identity.md).
+ */
+export function issueDemoCertificate(
+  caSecretKey: Uint8Array,
+  chainId: string,
+  subjectPublicKey: Uint8Array,
+  role: Role,
+  serial: bigint,
+  nowMs: bigint,
+): Certificate {
+  return issueCertificate(caSecretKey, {
+    chainId,
+    serial,
+    subjectPublicKey,
+    subject: sha256(subjectPublicKey),
+    role,
+    notBeforeMs: nowMs - 60_000n,
+    notAfterMs: nowMs + 365n * 86_400_000n,
+  });
+}
+
 /** The CA side of registration: signs a certificate for a key and role. */
 export function issueCertificate(caSecretKey: Uint8Array, req: CertificateRequest): Certificate {
   const caPublicKey = publicKeyOf(caSecretKey);

@@ -1,12 +1,12 @@
 import { addressFromPublicKey, formatAddress, generateKeyPair, type KeyPair } from "../crypto/ed25519.js";
-import { fromHex, sha256 } from "../crypto/hash.js";
+import { fromHex } from "../crypto/hash.js";
 import { isConsortiaError } from "../errors.js";
 import { verifyReceipt } from "../ledger/receipt.js";
 import { createClient } from "../sdk/client.js";
 import { signAndSubmit, throwIfFailed } from "../sdk/send.js";
 import { buildRegister, buildTransfer } from "../sdk/tx.js";
 import type { NetworkMaterial } from "./network.js";
-import { issueCertificate } from "./network.js";
+import { issueDemoCertificate } from "./network.js";
 
 export interface ScenarioReport {
   readonly patient: string;
@@ -35,19 +35,8 @@ export async function runScenario(
   const { chainId } = await first.chain();
   const denom = material.preset.denom;
 
-  const certify = (k: KeyPair, role: "patient" | "doctor", serial: bigint) => {
-    const now = BigInt(Date.now());
-    return issueCertificate(material.ca.secretKey, {
-      chainId,
-      serial,
-      subjectPublicKey: k.publicKey,
-      // Pseudonymous subject: the CA keeps the real identity off chain (docs/identity.md).
-      subject: sha256(k.publicKey),
-      role,
-      notBeforeMs: now - 60_000n,
-      notAfterMs: now + 365n * 86_400_000n,
-    });
-  };
+  const certify = (k: KeyPair, role: "patient" | "doctor", serial: bigint) =>
+    issueDemoCertificate(material.ca.secretKey, chainId, k.publicKey, role, serial, BigInt(Date.now()));
   const patient = generateKeyPair();
   const doctor = generateKeyPair();
   const addr = (k: KeyPair) => formatAddress(addressFromPublicKey(k.publicKey));
