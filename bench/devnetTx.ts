@@ -5,16 +5,14 @@
  */
 import { readNonce } from "../src/app/nonce.js";
 import { addressFromPublicKey, type KeyPair } from "../src/crypto/ed25519.js";
-import { sha256, toHex } from "../src/crypto/hash.js";
+import { toHex } from "../src/crypto/hash.js";
 import type { CommittedTx } from "../src/engine/types.js";
 import { CommonErrors, ConsortiaError } from "../src/errors.js";
 import type { Certificate, Role } from "../src/modules/identity/certificate.js";
-import { issueCertificate } from "../src/node/network.js";
+import { issueDemoCertificate } from "../src/node/network.js";
 import type { ConsortiaNode } from "../src/node/node.js";
 import { buildWithMinimumFee } from "../src/sdk/send.js";
 import type { TxEnvelope } from "../src/sdk/tx.js";
-
-const DAY_MS = 86_400_000n;
 
 export interface DevnetTxs {
   readonly chainId: string;
@@ -73,8 +71,9 @@ export function devnetTxs(node: ConsortiaNode): DevnetTxs {
 }
 
 /**
- * A day-long certificate from the devnet's CA. Serial `nowMs·1000 + index`: clear of the
- * validators' (1..n) and unique across runs on one devnet, as a CA must never reuse one.
+ * A certificate from the devnet's CA (src/node/network.ts issueDemoCertificate). Serial
+ * `nowMs·1000 + index`: clear of the validators' (1..n) and unique across runs on one devnet, as a
+ * CA must never reuse one.
  */
 export function certify(
   caSecretKey: Uint8Array,
@@ -85,13 +84,5 @@ export function certify(
   nowMs: number,
 ): Certificate {
   const now = BigInt(nowMs);
-  return issueCertificate(caSecretKey, {
-    chainId,
-    serial: now * 1000n + BigInt(index),
-    subjectPublicKey: key.publicKey,
-    subject: sha256(key.publicKey),
-    role,
-    notBeforeMs: now - 60_000n,
-    notAfterMs: now + DAY_MS,
-  });
+  return issueDemoCertificate(caSecretKey, chainId, key.publicKey, role, now * 1000n + BigInt(index), now);
 }

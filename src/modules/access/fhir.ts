@@ -1,4 +1,5 @@
 import { toHex } from "../../crypto/hash.js";
+import { isoFromMs } from "../../util/isoTime.js";
 import type { Consent } from "./state.js";
 
 /** Identifier systems for on-chain values inside FHIR-shaped JSON. */
@@ -8,7 +9,7 @@ export const RECORD_TYPE_SYSTEM = "urn:consortia:record-type";
 export const ACT_REASON_SYSTEM = "http://terminology.hl7.org/CodeSystem/v3-ActReason";
 const PARTICIPATION_SYSTEM = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType";
 
-const iso = (ms: bigint): string => new Date(Number(ms)).toISOString();
+const iso = isoFromMs;
 const addressRef = (a: Uint8Array) => ({ identifier: { system: ADDRESS_SYSTEM, value: toHex(a) } });
 
 /**
