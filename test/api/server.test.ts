@@ -156,6 +156,12 @@ describe("API over HTTP against a real node", () => {
       await new Promise((r) => setTimeout(r, 10));
     }
     assert.equal((await client.getTx(body.hash)).status, "committed");
+    // The admitted batch may land a block later; later tests read the committed nonce.
+    const last = b.results[1]!.hash;
+    for (let i = 0; i < 200 && (await client.getTx(last)).status !== "committed"; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.equal((await client.getTx(last)).status, "committed");
   });
 
   test("query passthrough", async () => {
