@@ -84,6 +84,7 @@ const cometbftFileSchema = z
       .optional(),
     gossipSleepMs: z.number().int().min(1).max(10_000).optional(),
     flushThrottleMs: z.number().int().min(1).max(10_000).optional(),
+    skipTimeoutCommit: z.boolean().optional(),
     goMaxProcs: z.number().int().min(0).max(1024).optional(),
     createEmptyBlocks: z.boolean().optional(),
     createEmptyBlocksIntervalMs: z.number().int().min(0).max(86_400_000).optional(),

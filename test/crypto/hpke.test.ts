@@ -152,3 +152,27 @@ test("bad keys: wrong lengths and low-order public keys are refused", () => {
     );
   }
 });
+
+test("a recipient key array reused for another key opens with the new key, not a cached one", () => {
+  const info = new TextEncoder().encode("reuse");
+  const aad = new Uint8Array(0);
+  const a = generateX25519KeyPair();
+  const b = generateX25519KeyPair();
+  const forA = sealBase(a.publicKey, info, aad, new TextEncoder().encode("to a"));
+  const forB = sealBase(b.publicKey, info, aad, new TextEncoder().encode("to b"));
+  const slot = new Uint8Array(a.secretKey);
+  assert.equal(new TextDecoder().decode(openBase(forA.enc, slot, info, aad, forA.ciphertext)), "to a");
+  // Same array, now holding b's key (a keystore slot reloaded): the cached entry for a must not be used.
+  slot.set(b.secretKey);
+  assert.equal(new TextDecoder().decode(openBase(forB.enc, slot, info, aad, forB.ciphertext)), "to b");
+  assert.throws(
+    () => openBase(forA.enc, slot, info, aad, forA.ciphertext),
+    (e) => isConsortiaError(e, "ENVELOPE_DECRYPT_FAILED"),
+  );
+  // Zeroed (key wiped after use): the zero key is refused or fails to open, never a stale success.
+  slot.fill(0);
+  assert.throws(
+    () => openBase(forB.enc, slot, info, aad, forB.ciphertext),
+    (e) => isConsortiaError(e),
+  );
+});

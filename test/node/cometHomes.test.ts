@@ -8,6 +8,8 @@ import { readNodeId } from "../../src/engine/cometbft/files.js";
 import { isConsortiaError } from "../../src/errors.js";
 import {
   convertHomesToCometbft,
+  localCometOptions,
+  localGossipSleepMs,
   localPeerIndexes,
   localPorts,
   readMembersFile,
@@ -127,4 +129,22 @@ test("one-machine layout: four port ranges, sparse but connected peer graph beyo
       for (const j of adj[queue.shift()!]!) if (!seen.has(j)) seen.add(j) && queue.push(j);
     assert.equal(seen.size, n, `all ${n} nodes connected`);
   }
+});
+
+test("one-machine consensus options: no commit pause up to 16 validators, bounded gossip wake-ups", () => {
+  for (const n of [1, 4, 7, 16]) {
+    const o = localCometOptions(n);
+    assert.equal(o.timeouts?.commitMs, 0, `n = ${n}`);
+    assert.equal(o.skipTimeoutCommit, true);
+    assert.equal(o.flushThrottleMs, 2);
+    const sleep = localGossipSleepMs(n);
+    assert.ok(sleep >= 3 && (3 * n * (n - 1) * 1000) / sleep <= 12_000, `n = ${n}: ${sleep} ms`);
+  }
+  assert.deepEqual([4, 7, 16].map(localGossipSleepMs), [3, 11, 60]);
+  // 51 validators share 2 cores: votes arrive late, so the commit pause and slow gossip stay.
+  const big = localCometOptions(51);
+  assert.equal(big.timeouts?.commitMs, 300 + 20 * 51);
+  assert.equal(big.skipTimeoutCommit, false);
+  assert.equal(big.gossipSleepMs, 200);
+  assert.equal(big.flushThrottleMs, 100);
 });

@@ -231,7 +231,8 @@ export function registerBenchCommand(program: Command): void {
             const t = r.consensus.cometbft.timeouts_in_force;
             process.stdout.write(
               `commitment on ${r.consensus.validators} validators: timeouts propose ${t.proposeMs} / prevote ${t.prevoteMs} / ` +
-                `precommit ${t.precommitMs} / commit ${t.commitMs} ms\n`,
+                `precommit ${t.precommitMs} / commit ${t.commitMs} ms; back-to-back median ` +
+                `${r.consensus.back_to_back_median_ms} ms\n`,
             );
             for (const row of r.access_costs.rows) {
               process.stdout.write(

@@ -161,6 +161,7 @@ export function renderConfigToml(input: CometConfigInput): string {
     `timeout_precommit = ${str(dur(t.precommitMs))}`,
     `timeout_precommit_delta = ${str(dur(t.precommitDeltaMs))}`,
     `timeout_commit = ${str(dur(t.commitMs))}`,
+    `skip_timeout_commit = ${o.skipTimeoutCommit}`,
     `peer_gossip_sleep_duration = ${str(dur(o.gossipSleepMs))}`,
     `create_empty_blocks = ${o.createEmptyBlocks}`,
     `create_empty_blocks_interval = ${str(dur(o.createEmptyBlocksIntervalMs))}`,

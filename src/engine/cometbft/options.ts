@@ -78,6 +78,13 @@ export interface CometbftOptions {
    */
   readonly flushThrottleMs: number;
   /**
+   * Start the next height as soon as precommits from every validator are in, instead of waiting
+   * out `timeouts.commitMs` (CometBFT `skip_timeout_commit`). With everyone answering within
+   * milliseconds (one machine, one LAN) the commit pause only adds latency; across the Internet
+   * the pause lets slow validators' precommits into the block's commit, so it stays off there.
+   */
+  readonly skipTimeoutCommit: boolean;
+  /**
    * Produce blocks without transactions. Off: an idle consortium writes almost nothing. CometBFT
    * still makes one block after any block that changed the app hash ("proof block").
    */
@@ -143,6 +150,7 @@ export const defaultCometbftOptions: CometbftOptions = {
   timeouts: localTimeouts,
   gossipSleepMs: 100,
   flushThrottleMs: 10,
+  skipTimeoutCommit: false,
   createEmptyBlocks: false,
   createEmptyBlocksIntervalMs: 30_000,
   mempool: {
