@@ -59,6 +59,8 @@ export class Cluster {
   private subnet = 0;
   private bridge?: string;
   private acked: Array<{ hash: string; height: bigint }> = [];
+  /** Load generators still running; close() stops them so a failed test cannot leave one spinning. */
+  private readonly loads = new Set<() => void>();
 
   private constructor(
     readonly dir: string,
@@ -232,17 +234,19 @@ export class Cluster {
     const run = async (i: number) => {
       const from = this.material.validators[i]!;
       const to = this.material.validators[(i + 1) % n]!.address;
-      let nonce = BigInt(
-        (
-          (await (
-            await fetch(`${this.nodes[i]!.apiUrl}/accounts/${formatAddress(from.address)}`)
-          ).json()) as {
-            nonce: string;
-          }
-        ).nonce,
-      );
+      const committedNonce = async () =>
+        BigInt(
+          (
+            (await (
+              await fetch(`${this.nodes[i]!.apiUrl}/accounts/${formatAddress(from.address)}`, {
+                signal: AbortSignal.timeout(5000),
+              })
+            ).json()) as { nonce: string }
+          ).nonce,
+        );
+      let nonce = await committedNonce();
       while (!stop) {
-        const batch: Promise<void>[] = [];
+        const batch: Promise<boolean>[] = [];
         for (let k = 0; k < 4; k++) {
           const raw = buildTransfer(
             from.keys.secretKey,
@@ -252,17 +256,31 @@ export class Cluster {
           );
           batch.push(this.submit(i, raw));
         }
-        await Promise.all(batch);
+        if ((await Promise.all(batch)).every(Boolean)) continue;
+        // A refused or lost transaction leaves a nonce gap that refuses every later one: like any
+        // client, pause (a down node is not hammered) and resume from the node's committed nonce.
+        await new Promise((r) => setTimeout(r, 200));
+        try {
+          nonce = await committedNonce();
+        } catch {
+          // node unreachable: keep the counter, the next round fails fast and retries
+        }
       }
     };
     const all = Promise.all(senders.map((i) => run(i).catch(() => undefined)));
-    return async () => {
+    const halt = () => {
       stop = true;
+    };
+    this.loads.add(halt);
+    return async () => {
+      halt();
+      this.loads.delete(halt);
       await all;
     };
   }
 
-  private async submit(i: number, raw: Uint8Array): Promise<void> {
+  /** True when the transaction was acknowledged as committed with code 0. */
+  private async submit(i: number, raw: Uint8Array): Promise<boolean> {
     try {
       const res = await fetch(`${this.nodes[i]!.apiUrl}/txs?wait=commit`, {
         method: "POST",
@@ -270,11 +288,17 @@ export class Cluster {
         body: JSON.stringify({ tx: toHex(raw) }),
         signal: AbortSignal.timeout(20_000),
       });
-      if (res.status !== 200) return;
+      if (res.status !== 200) {
+        await res.body?.cancel();
+        return false;
+      }
       const b = (await res.json()) as { hash: string; height: string; result: { code: number } };
-      if (b.result.code === 0) this.acked.push({ hash: b.hash, height: BigInt(b.height) });
+      if (b.result.code !== 0) return false;
+      this.acked.push({ hash: b.hash, height: BigInt(b.height) });
+      return true;
     } catch {
       // node down or partitioned: not acknowledged, so not checked
+      return false;
     }
   }
 
@@ -321,6 +345,8 @@ export class Cluster {
   }
 
   async close(): Promise<void> {
+    for (const halt of this.loads) halt();
+    this.loads.clear();
     await Promise.all(this.nodes.map((_, i) => this.kill(i, "SIGKILL").catch(() => undefined)));
     if (this.bridge) {
       for (const n of this.nodes) {
