@@ -1,4 +1,6 @@
+import { readFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
+import { join } from "node:path";
 import { readNonce } from "../src/app/nonce.js";
 import { addressFromPublicKey, generateKeyPair, type KeyPair } from "../src/crypto/ed25519.js";
 import { sha256, toHex } from "../src/crypto/hash.js";
@@ -42,6 +44,56 @@ export interface ConsensusBenchResult {
   readonly window: number;
   /** 1-minute load average when the run ended: other work on the machine skews every figure. */
   readonly load_avg: number;
+  /**
+   * Where the cores went during the measured phase (Linux /proc; null elsewhere): CPU-seconds per
+   * second of the N cometbft processes together, and of this process (the N applications, their
+   * signature-verification workers and the submission loop; transactions are signed beforehand).
+   */
+  readonly cpu_cores_cometbft: number | null;
+  readonly cpu_cores_apps: number;
+  /** CPU per committed transaction, all N nodes together. */
+  readonly cometbft_cpu_us_per_tx: number | null;
+  readonly apps_cpu_us_per_tx: number;
+  /** cores / cometbft_cpu_us_per_tx: the rate at which the cometbft processes alone would fill every core. */
+  readonly cometbft_bound_tps: number | null;
+}
+
+/** Linux's USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s on every mainstream kernel. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** User + system CPU seconds of a process from /proc/<pid>/stat; undefined when unreadable. */
+function procCpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the parenthesised command name start at field 3; utime and stime are 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? ticks / CLOCK_TICKS_PER_SECOND : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Summed CPU seconds of the cometbft processes (pid files in their homes); undefined if any is unreadable. */
+function cometCpuSeconds(homes: readonly string[]): number | undefined {
+  let sum = 0;
+  for (const home of homes) {
+    let pid: number;
+    try {
+      pid = Number(readFileSync(join(home, "cometbft", "cometbft.pid"), "utf8").trim());
+    } catch {
+      return undefined;
+    }
+    const s = procCpuSeconds(pid);
+    if (s === undefined) return undefined;
+    sum += s;
+  }
+  return sum;
+}
+
+function ownCpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
 }
 
 /**
@@ -140,6 +192,9 @@ export async function runConsensusBench(o: ConsensusBenchOptions): Promise<Conse
     });
 
     log(`bench: submitting ${total} transfers through ${o.validators} nodes`);
+    const homes = devnet.nodes.map((d) => d.home);
+    const cometCpu0 = cometCpuSeconds(homes);
+    const ownCpu0 = ownCpuSeconds();
     const start = performance.now();
     const byNode: Uint8Array[][] = nodes.map(() => []);
     for (const [s, q] of queues.entries()) byNode[s % nodes.length]!.push(...q);
@@ -165,7 +220,12 @@ export async function runConsensusBench(o: ConsensusBenchOptions): Promise<Conse
     });
     await Promise.race([done, timeout]);
     clearTimeout(timer);
+    const cometCpu1 = cometCpuSeconds(homes);
+    const ownCpu = ownCpuSeconds() - ownCpu0;
     const seconds = (last - start) / 1000;
+    const cometCpu = cometCpu0 !== undefined && cometCpu1 !== undefined ? cometCpu1 - cometCpu0 : undefined;
+    const perTxUs = (cpu: number) => (committed > 0 ? (cpu * 1e6) / committed : 0);
+    const cores = availableParallelism();
     latencies.sort((a, b) => a - b);
     const pct = (p: number) => percentile(latencies, p);
     const bound = verifyAll / o.validators;
@@ -183,9 +243,15 @@ export async function runConsensusBench(o: ConsensusBenchOptions): Promise<Conse
       verify_bound_tps: round(bound, 0),
       ratio_to_verify_bound: round(committed / seconds / bound, 3),
       startup_ms: devnet.startupMs,
-      cores: availableParallelism(),
+      cores,
       window: o.window,
       load_avg: round(loadavg()[0] ?? 0, 2),
+      cpu_cores_cometbft: cometCpu === undefined ? null : round(cometCpu / seconds, 2),
+      cpu_cores_apps: round(ownCpu / seconds, 2),
+      cometbft_cpu_us_per_tx: cometCpu === undefined ? null : round(perTxUs(cometCpu), 0),
+      apps_cpu_us_per_tx: round(perTxUs(ownCpu), 0),
+      cometbft_bound_tps:
+        cometCpu === undefined || cometCpu <= 0 ? null : round((cores * committed) / cometCpu, 0),
     };
   } finally {
     await devnet.stop();

@@ -80,7 +80,9 @@ export function registerBenchCommand(program: Command): void {
             else {
               process.stdout.write(
                 `consensus ${validators} validators: ${r.tps} tx/s, p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms; ` +
-                  `verify bound ${r.verify_bound_tps}/s → ratio ${r.ratio_to_verify_bound}\n`,
+                  `verify bound ${r.verify_bound_tps}/s → ratio ${r.ratio_to_verify_bound}; cores: cometbft ` +
+                  `${r.cpu_cores_cometbft ?? "?"}, apps ${r.cpu_cores_apps} (cometbft alone fills the machine at ` +
+                  `${r.cometbft_bound_tps ?? "?"} tx/s)\n`,
               );
             }
           }
