@@ -13,7 +13,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 import { CommonErrors, ConsortiaError } from "../src/errors.js";
 import { createClient } from "../src/sdk/client.js";
-import { getProfile, getRecordInfo } from "../src/sdk/ehr.js";
+import { getProfile, getRecordInfo, type Profile } from "../src/sdk/ehr.js";
+import { createTtlCache } from "../src/sdk/ttlCache.js";
 import type { DirectLocator, SeededRecord } from "./retrieval.js";
 import { type FromChain, zFromChain } from "./retrievalChainWire.js";
 
@@ -111,6 +112,7 @@ export function startChainLocator(opts: ChainLocatorOptions = {}): ChainLocator 
   // Observed by onSeeded; until then a failure must not surface as an unhandled rejection.
   started.catch(() => undefined);
   let client: ReturnType<typeof createClient> | undefined;
+  const profiles = createTtlCache<Profile>();
   let stopping: Promise<void> | undefined;
 
   return {
@@ -151,7 +153,10 @@ export function startChainLocator(opts: ChainLocatorOptions = {}): ChainLocator 
         throw new ConsortiaError(CommonErrors.INTERNAL, "chain locator used before onSeeded finished");
       }
       const record = await getRecordInfo(client, recordId);
-      const profile = await getProfile(client, record.holder);
+      // As the SDK's getRecord does with `profiles`: a holder's profile is read once a minute,
+      // not once per retrieval.
+      const c = client;
+      const profile = await profiles.get(record.holder, () => getProfile(c, record.holder));
       return { baseUrl: profile.endpoint, cid: record.cid };
     },
 

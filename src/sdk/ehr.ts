@@ -6,6 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
+import { ApiErrors } from "../api/errors.js";
 import { addressFromPublicKey, publicKeyOf } from "../crypto/ed25519.js";
 import { decodeWrappedKey, openRecord, sealRecord } from "../crypto/envelope.js";
 import { bytesEqual, fromHex, ownedBytes, sha256, toHex } from "../crypto/hash.js";
@@ -20,6 +21,7 @@ import type { ConsortiaClient } from "./client.js";
 import { createClient } from "./client.js";
 import { buildGrant, buildRevokeConsent, buildSetProfile, type Grant } from "./ehrTx.js";
 import { type SendResult, signAndSubmit, throwIfFailed } from "./send.js";
+import type { TtlCache } from "./ttlCache.js";
 
 const zRecord = z.object({
   id: z.string(),
@@ -36,6 +38,7 @@ const zRecord = z.object({
 export type RecordInfo = z.infer<typeof zRecord>;
 
 const zProfile = z.object({ encryptionKey: z.string().regex(/^[0-9a-f]{64}$/), endpoint: z.string() });
+export type Profile = z.infer<typeof zProfile>;
 
 async function queryValue(
   client: ConsortiaClient,
@@ -152,6 +155,12 @@ export interface GetRecordInput {
   readonly recordId: string;
   readonly purpose: Purpose;
   readonly nowMs?: number;
+  /**
+   * Holders' profiles from earlier calls (createTtlCache in ttlCache.ts), saving one query per
+   * retrieval. A cached profile the holder's answer contradicts is dropped and the call retried
+   * once with a fresh one.
+   */
+  readonly profiles?: TtlCache<Profile>;
 }
 
 export interface GetRecordResult {
@@ -172,19 +181,31 @@ const zRetrieval = z.object({
   height: z.union([z.string(), z.number()]),
 });
 
-/**
- * Retrieves a record straight from the holder the chain names (BEdgeHealth case 1 or 2, the
- * same call either way): a signed request sealed to the holder, which has the chain decide and
- * log it, then the ciphertext over the trustless gateway, verified block by block and against
- * the on-chain hash before it is decrypted here.
- */
-export async function getRecord(i: GetRecordInput): Promise<GetRecordResult> {
-  const [record, chain] = await Promise.all([getRecordInfo(i.client, i.recordId), i.client.chain()]);
-  const holderProfile = await getProfile(i.client, record.holder);
+/** What a holder answers when the request was sealed to an old key or sent to an old endpoint. */
+const STALE_PROFILE_CODES = [
+  ApiErrors.API_UNREACHABLE,
+  ApiErrors.API_BAD_RESPONSE,
+  EhrErrors.EHR_BAD_REQUEST,
+  EhrErrors.EHR_NOT_HOLDER,
+] as const;
+
+interface RetrieveAttempt {
+  readonly raw: unknown;
+  readonly request: { readonly recordId: Uint8Array };
+  readonly me: Uint8Array;
+}
+
+/** One sealed, signed retrieval request to the holder's /ehr/retrieve. */
+async function requestRetrieval(
+  i: GetRecordInput,
+  record: RecordInfo,
+  chainId: string,
+  holderProfile: Profile,
+): Promise<RetrieveAttempt> {
   const holder = fromHex(record.holder, { bytes: 20 });
   const me = publicKeyOf(i.secretKey);
   const request = {
-    chainId: chain.chainId,
+    chainId,
     requester: me,
     recordId: fromHex(record.id, { bytes: 32 }),
     holder,
@@ -203,6 +224,36 @@ export async function getRecord(i: GetRecordInput): Promise<GetRecordResult> {
     enc: toHex(sealed.enc),
     ciphertext: Buffer.from(sealed.ciphertext).toString("base64"),
   });
+  return { raw, request, me };
+}
+
+/**
+ * Retrieves a record straight from the holder the chain names (BEdgeHealth case 1 or 2, the
+ * same call either way): a signed request sealed to the holder, which has the chain decide and
+ * log it, then the ciphertext over the trustless gateway, verified block by block and against
+ * the on-chain hash before it is decrypted here.
+ */
+export async function getRecord(i: GetRecordInput): Promise<GetRecordResult> {
+  const [record, chain] = await Promise.all([getRecordInfo(i.client, i.recordId), i.client.chain()]);
+  const cache = i.profiles;
+  const cached = cache?.has(record.holder) === true;
+  const loadProfile = () => getProfile(i.client, record.holder);
+  let holderProfile = cache ? await cache.get(record.holder, loadProfile) : await loadProfile();
+  let attempt: RetrieveAttempt;
+  try {
+    attempt = await requestRetrieval(i, record, chain.chainId, holderProfile);
+  } catch (err) {
+    // A stale profile (moved endpoint, rotated key) fails before the chain is asked; only those
+    // failures are retried (a retried denial would be logged and penalised twice).
+    if (!cache || !cached || !STALE_PROFILE_CODES.some((c) => isConsortiaError(err, c))) throw err;
+    cache.invalidate(record.holder);
+    const fresh = await cache.get(record.holder, loadProfile);
+    if (fresh.endpoint === holderProfile.endpoint && fresh.encryptionKey === holderProfile.encryptionKey)
+      throw err;
+    holderProfile = fresh;
+    attempt = await requestRetrieval(i, record, chain.chainId, holderProfile);
+  }
+  const { raw, request, me } = attempt;
   const grant = zRetrieval.parse(raw);
   const fetched = await fetchFromHolder(holderProfile.endpoint, record.cid, {
     headers: { authorization: `Bearer ${grant.grant}` },

@@ -40,14 +40,17 @@ import { createContentStore } from "../../src/offchain/store.js";
 import { type ConsortiaClient, createClient } from "../../src/sdk/client.js";
 import {
   accessLog,
+  getProfile,
   getRecord,
   grantConsent,
   listRecords,
+  type Profile,
   publishEncryptionKey,
   putRecord,
 } from "../../src/sdk/ehr.js";
 import { buildAddUser, buildDeleteUser } from "../../src/sdk/ehrTx.js";
 import { signAndSubmit, throwIfFailed } from "../../src/sdk/send.js";
+import { createTtlCache } from "../../src/sdk/ttlCache.js";
 import { buildRegister } from "../../src/sdk/tx.js";
 import { seededBytes } from "../helpers/chain.js";
 
@@ -676,4 +679,45 @@ test("an expired certificate: denied identity-invalid, logged, no penalty", asyn
     [[addr(expiring), "denied", "identity-invalid"]],
   );
   assert.equal(Number((await query(`access/user/${addr(expiring)}`)).penalties), 0);
+});
+
+test("a cached holder profile: a stale key is dropped and retried once; a denial is never retried", async () => {
+  const profiles = createTtlCache<Profile>();
+  const holder = toHex(env.service.address);
+  const real = await getProfile(env.client, holder);
+  // The holder rotated its key since this reader cached its profile.
+  const staleKey = toHex(encryptionKeyPairOf(generateKeyPair().secretKey).publicKey);
+  await profiles.get(holder, async () => ({ ...real, encryptionKey: staleKey }));
+  const before = (await logOf(patient)).length;
+  const got = await getRecord({
+    client: env.client,
+    secretKey: doctor.secretKey,
+    recordId: record,
+    purpose: "TREAT",
+    profiles,
+  });
+  assert.equal(got.record.id, record);
+  assert.deepEqual(
+    await profiles.get(holder, () => assert.fail("cached")),
+    real,
+    "the fresh profile replaced the stale one",
+  );
+  assert.equal((await logOf(patient)).length, before + 1, "one logged access, not two");
+
+  // With a correct cached profile, a denial comes from the chain: logged and penalised once.
+  const stranger = generateKeyPair();
+  await register(stranger, "doctor");
+  await addUser(stranger);
+  const before2 = (await logOf(patient)).length;
+  await rejectsWith(
+    getRecord({
+      client: env.client,
+      secretKey: stranger.secretKey,
+      recordId: record,
+      purpose: "TREAT",
+      profiles,
+    }),
+    EhrErrors.EHR_DENIED,
+  );
+  assert.equal((await logOf(patient)).length, before2 + 1, "the denial was not retried");
 });
