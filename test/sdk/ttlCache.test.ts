@@ -33,7 +33,10 @@ test("concurrent misses share one load; a failed load is not cached", async () =
   release("x");
   assert.deepEqual(await both, ["x", "x"]);
   assert.equal(loads, 1);
-  await assert.rejects(c.get("bad", () => Promise.reject(new Error("down"))), /down/);
+  await assert.rejects(
+    c.get("bad", () => Promise.reject(new Error("down"))),
+    /down/,
+  );
   assert.equal(c.has("bad"), false);
   assert.equal(await c.get("bad", async () => "up"), "up");
 });
@@ -53,6 +56,9 @@ test("at most maxEntries, oldest first; bad options are typed errors", async () 
     [false, true, true],
   );
   for (const bad of [{ ttlMs: 0 }, { maxEntries: -1 }, { ttlMs: 1.5 }]) {
-    assert.throws(() => createTtlCache(bad), (e) => isConsortiaError(e, "INVALID_ARGUMENT"));
+    assert.throws(
+      () => createTtlCache(bad),
+      (e) => isConsortiaError(e, "INVALID_ARGUMENT"),
+    );
   }
 });
