@@ -217,7 +217,10 @@ export const identitySchema = z.looseObject({
 export const accountSchema = z.object({
   address: z.string(),
   balance: zDecimal,
-  nonce: zDecimal.describe("the next nonce this account must use"),
+  nonce: zDecimal.describe("the next nonce this account must use, by the committed state"),
+  pendingNonce: zDecimal
+    .optional()
+    .describe("the next nonce counting transactions this node admitted but has not committed yet"),
   identity: identitySchema.nullable(),
 });
 

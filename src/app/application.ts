@@ -240,6 +240,15 @@ export class Application implements AbciApplication {
     return h;
   }
 
+  /**
+   * The next nonce of `address` counting the transactions this node has admitted but not yet
+   * committed (its mempool view). Clients that share a key with a busy signer (a hospital's CLI
+   * beside its record service) sign with this instead of the committed nonce.
+   */
+  pendingNonce(address: Uint8Array): bigint {
+    return readNonce(this.checkState, address);
+  }
+
   /** Whether these bytes' signature is known to verify (checked here or by a sharing instance). */
   isVerified(hash: Uint8Array): boolean {
     return this.txCache.isVerified(toHex(hash));

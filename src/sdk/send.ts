@@ -1,11 +1,12 @@
 /**
  * Sign-and-submit for one transaction: learns the chain id and fee rule from GET /chain and the
- * sender's next nonce from GET /accounts/:address, builds and signs locally (the secret key never
+ * sender's next nonce (`pendingNonce`) from GET /accounts/:address, builds and signs locally (the secret key never
  * leaves this process), and submits through the API client.
  */
 import type { SubmitCommitted, TxResultJson } from "../api/schemas.js";
 import { addressFromPublicKey, formatAddress, publicKeyOf } from "../crypto/ed25519.js";
-import { CommonErrors, ConsortiaError } from "../errors.js";
+import { AppErrors } from "../app/errors.js";
+import { CommonErrors, ConsortiaError, isConsortiaError } from "../errors.js";
 import type { ConsortiaClient } from "./client.js";
 import type { TxEnvelope } from "./tx.js";
 
@@ -15,7 +16,11 @@ export type TxBuilder = (secretKey: Uint8Array, env: TxEnvelope) => Uint8Array;
 export interface SendOptions {
   /** Base units; the chain's minimum fee for this transaction when omitted. */
   readonly fee?: bigint;
-  /** The account's next nonce (from the committed state) when omitted. */
+  /**
+   * When omitted: the node's next nonce counting its admitted transactions, re-read and retried
+   * (up to 3 attempts) if another signer with this key took it first (TX_BAD_NONCE). Given: used
+   * as is, never retried.
+   */
   readonly nonce?: bigint;
   /** Wait until the transaction is in a committed block and return its result. */
   readonly wait: boolean;
@@ -65,6 +70,12 @@ export function buildWithMinimumFee(
   throw new ConsortiaError(CommonErrors.INTERNAL, "minimum fee did not converge", { fee: fee.toString() });
 }
 
+/**
+ * Attempts when the nonce is learned from the node: another signer with the same key (a hospital's
+ * record service beside its CLI) can take the nonce between the read and the submission.
+ */
+const NONCE_ATTEMPTS = 3;
+
 export async function signAndSubmit(
   client: ConsortiaClient,
   secretKey: Uint8Array,
@@ -72,12 +83,30 @@ export async function signAndSubmit(
   opts: SendOptions,
 ): Promise<SendResult> {
   const sender = formatAddress(addressFromPublicKey(publicKeyOf(secretKey)));
-  const [chain, nonce] = await Promise.all([
-    client.chain(),
-    opts.nonce !== undefined
-      ? Promise.resolve(opts.nonce)
-      : client.getAccount(sender).then((a) => BigInt(a.nonce)),
-  ]);
+  // The node's view including its mempool when it offers one (older nodes: committed only).
+  const nextNonce = () => client.getAccount(sender).then((a) => BigInt(a.pendingNonce ?? a.nonce));
+  const chain = await client.chain();
+  for (let attempt = 1; ; attempt++) {
+    const nonce = opts.nonce ?? (await nextNonce());
+    try {
+      return await signAndSubmitOnce(client, chain, sender, secretKey, build, opts, nonce);
+    } catch (err) {
+      const retry =
+        opts.nonce === undefined && attempt < NONCE_ATTEMPTS && isConsortiaError(err, AppErrors.TX_BAD_NONCE);
+      if (!retry) throw err;
+    }
+  }
+}
+
+async function signAndSubmitOnce(
+  client: ConsortiaClient,
+  chain: Awaited<ReturnType<ConsortiaClient["chain"]>>,
+  sender: string,
+  secretKey: Uint8Array,
+  build: TxBuilder,
+  opts: SendOptions,
+  nonce: bigint,
+): Promise<SendResult> {
   const env = { chainId: chain.chainId, nonce };
   const sign = (e: TxEnvelope): Uint8Array => build(secretKey, e);
   const { raw, fee } =

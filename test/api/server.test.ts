@@ -6,6 +6,7 @@ import { fromHex, sha256, toHex } from "../../src/crypto/hash.js";
 import { isConsortiaError } from "../../src/errors.js";
 import { verifyReceipt } from "../../src/ledger/receipt.js";
 import { type ApiEvent, type ConsortiaClient, createClient } from "../../src/sdk/client.js";
+import { signAndSubmit } from "../../src/sdk/send.js";
 import { buildRegister, buildTransfer } from "../../src/sdk/tx.js";
 import { type ApiTestNode, startApiTestNode } from "../helpers/apiNode.js";
 import { testKey } from "../helpers/chain.js";
@@ -149,6 +150,8 @@ describe("API over HTTP against a real node", () => {
       b.results.map((r) => r.errorCode),
       ["", "", "TX_BAD_NONCE"],
     );
+    // Admitted, committed or not: the node's view counts nonces 1..3 as used.
+    assert.equal((await client.getAccount(toHex(v.address))).pendingNonce, "4");
     for (let i = 0; i < 200; i++) {
       const st = await client.getTx(body.hash);
       if (st.status === "committed") break;
@@ -256,6 +259,41 @@ describe("API over HTTP against a real node", () => {
       requestBody: { content: Record<string, { schema: { required: string[] } }> };
     };
     assert.deepEqual(post.requestBody.content["application/json"]?.schema.required, ["tx"]);
+  });
+
+  test("signAndSubmit re-reads the nonce when another signer with the key took it; a given nonce is not retried", async () => {
+    const v = t.material.validators[0]!;
+    const addr = toHex(v.address);
+    const pending = BigInt((await client.getAccount(addr)).pendingNonce ?? "");
+    // Another process with the same key (a hospital's record service) takes `pending` first…
+    const other = buildTransfer(
+      v.keys.secretKey,
+      { chainId: t.material.chainId, nonce: pending, fee: 10n },
+      fromHex(patientAddr),
+      1n,
+    );
+    assert.equal((await client.submitTx(other)).code, 0);
+    // …after this client had read it: its first read returns the stale value.
+    let reads = 0;
+    const racing: ConsortiaClient = {
+      ...client,
+      async getAccount(a) {
+        const acc = await client.getAccount(a);
+        return reads++ === 0 ? { ...acc, pendingNonce: pending.toString() } : acc;
+      },
+    };
+    const send = (nonce?: bigint) =>
+      // Amount 2: not byte-identical to `other` (that would be refused as already pending).
+      signAndSubmit(racing, v.keys.secretKey, (sk, env) => buildTransfer(sk, env, fromHex(patientAddr), 2n), {
+        wait: true,
+        fee: 10n,
+        ...(nonce !== undefined ? { nonce } : {}),
+      });
+    const r = await send();
+    assert.equal(reads, 2, "refused once (TX_BAD_NONCE), re-read, resubmitted");
+    assert.equal(r.nonce, pending + 1n);
+    assert.equal(r.committed?.result.code, 0);
+    await assert.rejects(send(pending), (e) => isConsortiaError(e, "TX_BAD_NONCE"));
   });
 
   test("no internal errors were answered", () => {

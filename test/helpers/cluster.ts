@@ -7,6 +7,7 @@ import { addressFromPublicKey, formatAddress } from "../../src/crypto/ed25519.js
 import { toHex } from "../../src/crypto/hash.js";
 import { SCRYPT_INSECURE_FAST } from "../../src/crypto/keystore.js";
 import { nodeIdFromPublicKey, peerAddress } from "../../src/engine/cometbft/files.js";
+import type { CometbftOptions } from "../../src/engine/cometbft/options.js";
 import { STAKING_POOL_ADDRESS } from "../../src/modules/staking/state.js";
 import { configureCometNode, generateNodeKeys, localCometOptions } from "../../src/node/cometHomes.js";
 import { writeNetworkHomes } from "../../src/node/home.js";
@@ -37,6 +38,8 @@ export interface ClusterOptions {
   readonly validators: number;
   /** Run each validator in its own network namespace (needs root and iproute2). */
   readonly netns?: boolean;
+  /** Overrides of the one-machine CometBFT options (localCometOptions). */
+  readonly cometbft?: Partial<CometbftOptions>;
 }
 
 export function netnsAvailable(): boolean {
@@ -106,6 +109,7 @@ export class Cluster {
           apiHost: host,
           cometbft: {
             ...localCometOptions(n),
+            ...opts.cometbft,
             p2pHost: host,
             persistentPeers: ids.flatMap((id, j) =>
               j === i ? [] : [peerAddress(id, hostOf(j), portsOf(j).p2p)],

@@ -8,7 +8,7 @@ import { hexToBytes, queryValue } from "./common.js";
 export const accountRoute: Route = defineRoute({
   method: "GET",
   url: "/accounts/:address",
-  summary: "Balance, next nonce and identity (null when unregistered) of an address",
+  summary: "Balance, next nonce (committed and counting admitted transactions) and identity (null when unregistered) of an address",
   params: addressParamsSchema,
   responses: [{ status: 200, description: "account", schema: accountSchema }],
   handler({ params }, ctx) {
@@ -22,7 +22,8 @@ export const accountRoute: Route = defineRoute({
     }
     // The committed store, like the queries: a pending transaction has not used its nonce yet.
     const nonce = readNonce(ctx.node.store, hexToBytes(address));
-    return jsonReply({ address, balance: bal.balance, nonce, identity });
+    const pendingNonce = ctx.node.app.pendingNonce(hexToBytes(address));
+    return jsonReply({ address, balance: bal.balance, nonce, pendingNonce, identity });
   },
 });
 
