@@ -4,8 +4,8 @@
  * leaves this process), and submits through the API client.
  */
 import type { SubmitCommitted, TxResultJson } from "../api/schemas.js";
-import { addressFromPublicKey, formatAddress, publicKeyOf } from "../crypto/ed25519.js";
 import { AppErrors } from "../app/errors.js";
+import { addressFromPublicKey, formatAddress, publicKeyOf } from "../crypto/ed25519.js";
 import { CommonErrors, ConsortiaError, isConsortiaError } from "../errors.js";
 import type { ConsortiaClient } from "./client.js";
 import type { TxEnvelope } from "./tx.js";

@@ -8,7 +8,8 @@ import { hexToBytes, queryValue } from "./common.js";
 export const accountRoute: Route = defineRoute({
   method: "GET",
   url: "/accounts/:address",
-  summary: "Balance, next nonce (committed and counting admitted transactions) and identity (null when unregistered) of an address",
+  summary:
+    "Balance, next nonce (committed and counting admitted transactions) and identity (null when unregistered) of an address",
   params: addressParamsSchema,
   responses: [{ status: 200, description: "account", schema: accountSchema }],
   handler({ params }, ctx) {
