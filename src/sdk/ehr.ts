@@ -329,14 +329,80 @@ export async function revokeConsent(
   return r;
 }
 
-export async function listRecords(client: ConsortiaClient, patient: string): Promise<unknown> {
-  return queryValue(client, `records/patient/${patient}`, { limit: "1000" });
+export interface ListOptions {
+  /** Entries per query (the chain serves at most 1000). Default 1000. */
+  readonly pageSize?: number;
+  /** Stop following `next` once this many entries are gathered. Default 100 000. */
+  readonly maxEntries?: number;
+}
+
+const MAX_PAGE = 1000;
+const DEFAULT_MAX_ENTRIES = 100_000;
+
+/**
+ * Follows a paged list query's `next` cursor and returns the first page's object with every
+ * page's `key` entries concatenated; `next` is null when the list was read to its end, else the
+ * cursor where `maxEntries` stopped it.
+ */
+async function allPages(
+  client: ConsortiaClient,
+  path: string,
+  key: "records" | "entries",
+  opts: ListOptions,
+): Promise<Record<string, unknown>> {
+  const pageSize = opts.pageSize ?? MAX_PAGE;
+  const maxEntries = opts.maxEntries ?? DEFAULT_MAX_ENTRIES;
+  for (const [field, v, max] of [
+    ["pageSize", pageSize, MAX_PAGE],
+    ["maxEntries", maxEntries, Number.MAX_SAFE_INTEGER],
+  ] as const) {
+    if (!Number.isSafeInteger(v) || v < 1 || v > max) {
+      throw new ConsortiaError(CommonErrors.INVALID_ARGUMENT, `${field} must be an integer in 1..${max}`, {
+        field,
+      });
+    }
+  }
+  const zPage = z
+    .object({ [key]: z.array(z.unknown()), next: z.union([z.string(), z.number(), z.null()]) })
+    .passthrough();
+  const all: unknown[] = [];
+  let first: Record<string, unknown> | undefined;
+  let after: string | undefined;
+  for (;;) {
+    const limit = String(Math.min(pageSize, maxEntries - all.length));
+    const raw = await queryValue(client, path, { limit, ...(after !== undefined ? { after } : {}) });
+    const page = zPage.safeParse(raw);
+    if (!page.success) {
+      throw new ConsortiaError(ApiErrors.API_BAD_RESPONSE, `${path} did not answer a page of ${key}`, {
+        path,
+      });
+    }
+    first ??= page.data;
+    all.push(...(page.data[key] as unknown[]));
+    const next = page.data.next;
+    if (next === null || all.length >= maxEntries) return { ...first, [key]: all, next };
+    after = String(next);
+  }
+}
+
+/** A patient's record index entries, every page (`{ records, next }`). */
+export async function listRecords(
+  client: ConsortiaClient,
+  patient: string,
+  opts: ListOptions = {},
+): Promise<unknown> {
+  return allPages(client, `records/patient/${patient}`, "records", opts);
 }
 
 export async function listConsents(client: ConsortiaClient, patient: string): Promise<unknown> {
   return queryValue(client, `access/consents/${patient}`);
 }
 
-export async function accessLog(client: ConsortiaClient, patient: string): Promise<unknown> {
-  return queryValue(client, `access/log/${patient}`, { limit: "1000" });
+/** A patient's access log, every page (`{ patient, total, entries, next }`). */
+export async function accessLog(
+  client: ConsortiaClient,
+  patient: string,
+  opts: ListOptions = {},
+): Promise<unknown> {
+  return allPages(client, `access/log/${patient}`, "entries", opts);
 }

@@ -721,3 +721,36 @@ test("a cached holder profile: a stale key is dropped and retried once; a denial
   );
   assert.equal((await logOf(patient)).length, before2 + 1, "the denial was not retried");
 });
+
+test("lists follow the chain's page cursor: every page, or up to maxEntries with the cursor to go on", async () => {
+  const whole = (await listRecords(env.client, addr(patient))) as {
+    records: { id: string }[];
+    next: unknown;
+  };
+  assert.ok(whole.records.length >= 2, "the patient has several records");
+  assert.equal(whole.next, null);
+  const paged = (await listRecords(env.client, addr(patient), { pageSize: 1 })) as typeof whole;
+  assert.deepEqual(
+    paged.records.map((r) => r.id),
+    whole.records.map((r) => r.id),
+  );
+  assert.equal(paged.next, null);
+  const capped = (await listRecords(env.client, addr(patient), {
+    pageSize: 1,
+    maxEntries: 1,
+  })) as typeof whole;
+  assert.deepEqual(
+    capped.records.map((r) => r.id),
+    [whole.records[0]!.id],
+  );
+  assert.equal(capped.next, whole.records[0]!.id, "the cursor to continue from");
+
+  const log = (await accessLog(env.client, addr(patient))) as { entries: { seq: unknown }[]; total: unknown };
+  assert.ok(log.entries.length >= 2);
+  const logPaged = (await accessLog(env.client, addr(patient), { pageSize: 1 })) as typeof log;
+  assert.deepEqual(logPaged.entries, log.entries);
+  assert.equal(logPaged.total, log.total);
+  await assert.rejects(listRecords(env.client, addr(patient), { pageSize: 1001 }), (e) =>
+    isConsortiaError(e, "INVALID_ARGUMENT"),
+  );
+});

@@ -258,7 +258,7 @@ export function registerRecordCommands(program: Command): void {
           ...(page.records.length === 0 ? [`no records for ${opts.patient}`] : recordRows(page.records)),
           ...(page.next === null
             ? []
-            : [`(first ${page.records.length} shown; use --json and the API to page)`]),
+            : [`(first ${page.records.length} shown; the rest from the API with after=${page.next})`]),
         ]);
       }),
     );
