@@ -42,6 +42,10 @@ export class LruCache<K, V> {
     return this.#map.has(key);
   }
 
+  delete(key: K): void {
+    this.#map.delete(key);
+  }
+
   clear(): void {
     this.#map.clear();
   }

@@ -5,12 +5,13 @@
  * see a failure a stale entry could explain (the holder moved, rotated its key) `invalidate` and
  * retry once (src/sdk/ehr.ts getRecord).
  */
+import { LruCache } from "../crypto/lru.js";
 import { CommonErrors, ConsortiaError } from "../errors.js";
 
 export interface TtlCacheOptions {
   /** How long an entry is trusted. */
   readonly ttlMs: number;
-  /** Entries kept at most; the oldest goes first. */
+  /** Entries kept at most; the least recently used goes first. */
   readonly maxEntries: number;
   /** Injected clock (ms), for tests. */
   readonly now: () => number;
@@ -44,8 +45,7 @@ export function createTtlCache<T>(init: Partial<TtlCacheOptions> = {}): TtlCache
       });
     }
   }
-  // Map order is insertion order: the first key is the oldest entry.
-  const entries = new Map<string, { value: T; expiresAt: number }>();
+  const entries = new LruCache<string, { value: T; expiresAt: number }>(o.maxEntries);
   const loading = new Map<string, Promise<T>>();
   const live = (key: string) => {
     const e = entries.get(key);
@@ -62,13 +62,7 @@ export function createTtlCache<T>(init: Partial<TtlCacheOptions> = {}): TtlCache
       if (pending !== undefined) return pending;
       const p = load()
         .then((value) => {
-          entries.delete(key);
           entries.set(key, { value, expiresAt: o.now() + o.ttlMs });
-          while (entries.size > o.maxEntries) {
-            const oldest = entries.keys().next();
-            if (oldest.done) break;
-            entries.delete(oldest.value);
-          }
           return value;
         })
         .finally(() => loading.delete(key));

@@ -41,7 +41,7 @@ test("concurrent misses share one load; a failed load is not cached", async () =
   assert.equal(await c.get("bad", async () => "up"), "up");
 });
 
-test("at most maxEntries, oldest first; bad options are typed errors", async () => {
+test("at most maxEntries, least recently used first; bad options are typed errors", async () => {
   const c = createTtlCache<number>({ maxEntries: 2 });
   for (const [k, v] of [
     ["a", 1],
